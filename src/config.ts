@@ -1,0 +1,102 @@
+import path from 'node:path';
+
+/**
+ * The only reader of `process.env`. Everything the service can be told from outside is here,
+ * typed and validated once; `knexfile.ts`, the server and the CLIs share it.
+ */
+export interface DbConfig {
+  client: 'mysql' | 'sqlite';
+  /** mysql: connection URL; sqlite: file path (or ':memory:'). */
+  connection: string;
+}
+
+export interface AuthConfig {
+  /** HS256 shared secret. */
+  jwtSecret?: string;
+  /** JWKS endpoint for RS256/ES256 tokens. */
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+  /** True when neither a secret nor a JWKS was configured and a development secret is used. */
+  devSecret: boolean;
+}
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  db: DbConfig;
+  /** Directory for the embedded SQLite file and the development secret. */
+  dataDir: string;
+  auth: AuthConfig;
+  /** Language used when a plain string arrives without Content-Language, and the read fallback. */
+  defaultLanguage: string;
+  /** Whether "active" also requires now ∈ [validity.from, validity.to]. DECISIONS.md: off. */
+  activeRequiresValidity: boolean;
+  introspection: boolean;
+  /** Lets `extensions.stacktrace` and internal messages through. Never on by default. */
+  debugErrors: boolean;
+  /** Load the demo tenant into an empty database at start-up (development only). */
+  seedDemo: boolean;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function int(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name} must be a port number, got "${raw}"`);
+  return n;
+}
+
+export function dbConfigFromEnv(env: Env = process.env): DbConfig {
+  const url = env.DATABASE_URL;
+  if (url) {
+    if (!/^mysql2?:\/\//.test(url)) throw new ConfigError('DATABASE_URL must be a mysql:// URL');
+    return { client: 'mysql', connection: url };
+  }
+  const dataDir = path.resolve(env.DATA_DIR ?? 'data');
+  return { client: 'sqlite', connection: env.SQLITE_FILE ?? path.join(dataDir, 'segments.sqlite') };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
+  const jwtSecret = env.AUTH_JWT_SECRET || undefined;
+  const jwksUrl = env.AUTH_JWKS_URL || undefined;
+  if (!jwtSecret && !jwksUrl && nodeEnv === 'production') {
+    throw new ConfigError('NODE_ENV=production needs AUTH_JWT_SECRET or AUTH_JWKS_URL; refusing to start without auth');
+  }
+  const defaultLanguage = env.DEFAULT_LANGUAGE || 'en';
+  return {
+    env: nodeEnv,
+    host: env.HOST || '127.0.0.1',
+    port: int(env, 'PORT', 4000),
+    db: dbConfigFromEnv(env),
+    dataDir: path.resolve(env.DATA_DIR ?? 'data'),
+    auth: {
+      jwtSecret,
+      jwksUrl,
+      issuer: env.AUTH_ISSUER || undefined,
+      audience: env.AUTH_AUDIENCE || undefined,
+      devSecret: !jwtSecret && !jwksUrl,
+    },
+    defaultLanguage,
+    activeRequiresValidity: bool(env, 'ACTIVE_REQUIRES_VALIDITY', false),
+    introspection: bool(env, 'GRAPHQL_INTROSPECTION', true),
+    debugErrors: bool(env, 'DEBUG_ERRORS', false),
+    seedDemo: bool(env, 'SEED_DEMO', nodeEnv === 'development'),
+    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+  };
+}

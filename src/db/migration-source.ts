@@ -1,0 +1,18 @@
+import type { Knex } from 'knex';
+import * as m001 from '../../migrations/001_segments';
+import * as m002 from '../../migrations/002_assignments';
+
+/**
+ * Migrations are listed here rather than discovered on disk, so the same list runs from
+ * TypeScript (tests) and from the compiled build (server, `npm run migrate`).
+ */
+const migrations: Record<string, Knex.Migration> = {
+  '001_segments': m001,
+  '002_assignments': m002,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name],
+};

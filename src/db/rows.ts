@@ -1,0 +1,26 @@
+/**
+ * The one place rows become values: JSON text, epoch-millisecond timestamps and 0/1 booleans
+ * are converted here and nowhere else.
+ */
+export function parseJson<T>(text: unknown): T | null {
+  if (text === null || text === undefined) return null;
+  if (typeof text !== 'string') return text as T; // a driver that already parsed it
+  return JSON.parse(text) as T;
+}
+
+export function jsonOrNull(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+export function msToDate(ms: unknown): Date | null {
+  if (ms === null || ms === undefined) return null;
+  return new Date(typeof ms === 'string' ? Number(ms) : (ms as number));
+}
+
+export function toBool(v: unknown): boolean {
+  return v === true || v === 1 || v === '1';
+}
+
+export function toInt(v: unknown): number {
+  return typeof v === 'number' ? v : Number(v);
+}

@@ -1,0 +1,69 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { FastifyInstance } from 'fastify';
+import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import {
+  type DocumentNode,
+  type GraphQLFormattedError,
+  GraphQLError,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import type { Config } from '../config';
+import type { Context } from './context';
+import { getSchema } from './schema';
+import { formatGraphQLError } from './format-error';
+
+/** True when the operation reads only `__schema`, `__type` and `__typename`. */
+export function isIntrospectionOnly(doc: DocumentNode, op: OperationDefinitionNode): boolean {
+  const fragments = new Map(
+    doc.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
+  );
+  const seen = new Set<string>();
+  const check = (set: SelectionSetNode): boolean =>
+    set.selections.every((s) => {
+      if (s.kind === Kind.FIELD) return s.name.value.startsWith('__');
+      if (s.kind === Kind.INLINE_FRAGMENT) return check(s.selectionSet);
+      if (seen.has(s.name.value)) return true;
+      seen.add(s.name.value);
+      const f = fragments.get(s.name.value);
+      return f ? check(f.selectionSet) : false;
+    });
+  return op.operation === 'query' && check(op.selectionSet);
+}
+
+/** DECISIONS.md: without a token only introspection runs; anything else is 401 UNAUTHENTICATED. */
+const requireTokenPlugin: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ contextValue, document, operation }) {
+        if (contextValue.viewer || !operation) return;
+        if (isIntrospectionOnly(document, operation)) return;
+        throw new GraphQLError('Invalid access token', {
+          extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+        });
+      },
+    };
+  },
+};
+
+export function createApollo(app: FastifyInstance, config: Config): ApolloServer<Context> {
+  const armor = new ApolloArmor({
+    maxDepth: { n: 12 },
+    maxAliases: { n: 30 },
+    maxDirectives: { n: 50 },
+    maxTokens: { n: 5000 },
+    costLimit: { maxCost: 20000 },
+  }).protect();
+  return new ApolloServer<Context>({
+    schema: getSchema(),
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: config.debugErrors,
+    allowBatchedHttpRequests: false,
+    validationRules: armor.validationRules,
+    formatError: (formatted: GraphQLFormattedError, error: unknown) =>
+      formatGraphQLError(formatted, error, config.debugErrors, app.log),
+    plugins: [...armor.plugins, requireTokenPlugin, fastifyApolloDrainPlugin(app)],
+  });
+}

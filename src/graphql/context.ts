@@ -1,0 +1,50 @@
+import type { TokenVerifier } from '../auth/verifier';
+import type { Viewer } from '../auth/viewer';
+import type { Config } from '../config';
+import type { Database } from '../db/knex';
+import { SegmentRepository } from '../modules/segments/segment.repository';
+import { UnauthenticatedError } from './errors';
+import { Loaders } from './loaders';
+
+/** Process-wide pieces the per-request contexts share: built once in buildApp. */
+export interface Services {
+  config: Config;
+  db: Database;
+  verifier: TokenVerifier;
+  segments: SegmentRepository;
+}
+
+export function createServices(config: Config, db: Database, verifier: TokenVerifier): Services {
+  return {
+    config,
+    db,
+    verifier,
+    segments: new SegmentRepository(db, config.activeRequiresValidity),
+  };
+}
+
+export interface Language {
+  /** Accept-Language preferences; null = the whole map. */
+  accept: string[] | null;
+  /** Content-Language of the body, for plain-string localized values. */
+  contentLanguage?: string;
+  defaultLanguage: string;
+}
+
+/** Per request, for GraphQL and REST alike. */
+export interface Context {
+  viewer: Viewer | null;
+  services: Services;
+  lang: Language;
+  loaders: Loaders;
+}
+
+export function createContext(services: Services, viewer: Viewer | null, lang: Language): Context {
+  return { viewer, services, lang, loaders: new Loaders(services, viewer?.tenant ?? '') };
+}
+
+/** The viewer, or a 401: for resolvers that run only with a token. */
+export function viewerOf(ctx: Context): Viewer {
+  if (!ctx.viewer) throw new UnauthenticatedError();
+  return ctx.viewer;
+}

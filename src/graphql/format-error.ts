@@ -1,0 +1,39 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { KNOWN_CODES } from './errors';
+
+// Codes Apollo and graphql-js give to the client's own mistakes: safe to show as they are.
+const CLIENT_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/**
+ * The one place errors are masked: known codes pass with their message (never a stack);
+ * anything else — driver errors, SQL, bugs — is logged and replaced by a generic message.
+ */
+export function formatGraphQLError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  debug: boolean,
+  log?: FastifyBaseLogger,
+): GraphQLFormattedError {
+  const code = formatted.extensions?.code as string | undefined;
+  if (code && (KNOWN_CODES.has(code) || CLIENT_CODES.has(code))) {
+    const { stacktrace: _s, http: _h, reason: _r, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  if (debug) return formatted;
+  log?.error({ err: unwrapResolverError(error) }, 'internal error in GraphQL operation');
+  return {
+    message: 'Internal server error',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}

@@ -1,0 +1,348 @@
+import type { Knex } from 'knex';
+import type { Database } from '../../db/knex';
+import { isDuplicateKey } from '../../db/errors';
+import { jsonOrNull, msToDate, parseJson, toInt } from '../../db/rows';
+import { BadInputError, ConflictError, MSG_ALREADY_EXISTS, MSG_CHANGED, notFound } from '../../graphql/errors';
+import { makeResolver } from '../../query/fields';
+import type { Paging } from '../../query/paging';
+import { applyQ } from '../../query/q-compile';
+import type { QTerm } from '../../query/q-parser';
+import { applySort, type SortKey } from '../../query/sort';
+import { type BulkOutcome, bulkError, bulkOk } from '../shared/bulk';
+import { newId } from '../shared/validate';
+import { type SegmentRecord, SegmentStatus } from './segment.type';
+import type { SegmentDraft } from './segment.validation';
+
+/** Fields `q` and `sort` may name for segments (DECISIONS.md "Searchable fields"). */
+export const segmentFields = makeResolver({
+  columns: {
+    id: { column: 's.id', kind: 'string' },
+    status: { column: 's.status', kind: 'enum', enumValues: ['ACTIVE', 'INACTIVE'] },
+    siteCode: { column: 's.site_code', kind: 'string' },
+    'validity.from': { column: 's.validity_from', kind: 'instant' },
+    'validity.to': { column: 's.validity_to', kind: 'instant' },
+    'metadata.createdAt': { column: 's.created_at', kind: 'instant' },
+    'metadata.modifiedAt': { column: 's.modified_at', kind: 'instant' },
+    'metadata.version': { column: 's.version', kind: 'number' },
+  },
+  aliases: { metadataCreatedAt: 'metadata.createdAt', metadataModifiedAt: 'metadata.modifiedAt' },
+  json: { name: 's.name', description: 's.description', mixins: 's.mixins', 'metadata.mixins': 's.metadata_mixins' },
+});
+
+export interface Membership {
+  customerId: string;
+  /** B2B assignments count only for this legal entity; B2C ones always count. */
+  legalEntityId?: string;
+}
+
+export interface SegmentFilter {
+  ids?: readonly string[];
+  terms?: QTerm[];
+  member?: Membership;
+  activeOnly?: boolean;
+  siteCode?: string;
+}
+
+interface SegmentRow {
+  tenant: string;
+  id: string;
+  name: string;
+  description: string | null;
+  validity_from: number | string | null;
+  validity_to: number | string | null;
+  status: string;
+  site_code: string;
+  mixins: string | null;
+  metadata_mixins: string | null;
+  version: number | string;
+  created_at: number | string;
+  modified_at: number | string;
+}
+
+export function toSegmentRecord(row: SegmentRow): SegmentRecord {
+  const from = msToDate(row.validity_from);
+  const to = msToDate(row.validity_to);
+  return {
+    tenant: row.tenant,
+    id: row.id,
+    name: parseJson(row.name) ?? {},
+    description: parseJson(row.description),
+    validity: from || to ? { from, to } : null,
+    status: row.status as SegmentStatus,
+    siteCode: row.site_code,
+    mixins: parseJson(row.mixins),
+    metadata: {
+      createdAt: msToDate(row.created_at) as Date,
+      modifiedAt: msToDate(row.modified_at) as Date,
+      version: toInt(row.version),
+      mixins: parseJson(row.metadata_mixins),
+    },
+  };
+}
+
+function draftColumns(d: SegmentDraft): Omit<SegmentRow, 'tenant' | 'id' | 'version' | 'created_at' | 'modified_at'> {
+  return {
+    name: JSON.stringify(d.name),
+    description: jsonOrNull(d.description),
+    validity_from: d.validityFrom,
+    validity_to: d.validityTo,
+    status: d.status,
+    site_code: d.siteCode,
+    mixins: jsonOrNull(d.mixins),
+    metadata_mixins: jsonOrNull(d.metadataMixins),
+  };
+}
+
+const MUTABLE = [
+  'name',
+  'description',
+  'validity_from',
+  'validity_to',
+  'status',
+  'site_code',
+  'mixins',
+  'metadata_mixins',
+  'version',
+  'modified_at',
+];
+
+export class SegmentRepository {
+  constructor(
+    private readonly db: Database,
+    private readonly activeRequiresValidity: boolean,
+  ) {}
+
+  /** Batch function of the `segmentById` loader: one query, results in key order, misses null. */
+  async findByIds(tenant: string, ids: readonly string[]): Promise<(SegmentRecord | null)[]> {
+    const rows: SegmentRow[] = await this.db
+      .knex('segments')
+      .where('tenant', tenant)
+      .whereIn('id', ids as string[]);
+    const byId = new Map(rows.map((r) => [r.id, toSegmentRecord(r)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  async list(tenant: string, filter: SegmentFilter, sort: SortKey[], paging: Paging): Promise<SegmentRecord[]> {
+    const qb = this.filtered(tenant, filter).select('s.*');
+    applySort(qb, sort, ['s.created_at', 's.id']);
+    const rows: SegmentRow[] = await qb.limit(paging.pageSize).offset(paging.offset);
+    return rows.map(toSegmentRecord);
+  }
+
+  async count(tenant: string, filter: SegmentFilter): Promise<number> {
+    const row = (await this.filtered(tenant, filter).count({ n: '*' }).first()) as { n: number | string } | undefined;
+    return row ? toInt(row.n) : 0;
+  }
+
+  /** Segments this membership belongs to (B2C always; B2B for the chosen legal entity or any). */
+  memberSubquery(tenant: string, member: Membership): Knex.QueryBuilder {
+    const sub = this.db.knex('customer_assignments').select('segment_id').where({ tenant, customer_id: member.customerId });
+    if (member.legalEntityId !== undefined) sub.whereIn('legal_entity_id', ['', member.legalEntityId]);
+    return sub;
+  }
+
+  /** SQL condition for "active" on the `s` alias; shared with every query that needs it. */
+  activeCondition(qb: Knex.QueryBuilder, alias = 's'): void {
+    qb.where(`${alias}.status`, SegmentStatus.ACTIVE);
+    if (this.activeRequiresValidity) {
+      const now = Date.now();
+      qb.where((w) => w.whereNull(`${alias}.validity_from`).orWhere(`${alias}.validity_from`, '<=', now));
+      qb.where((w) => w.whereNull(`${alias}.validity_to`).orWhere(`${alias}.validity_to`, '>=', now));
+    }
+  }
+
+  isActive(s: SegmentRecord, now = Date.now()): boolean {
+    if (s.status !== SegmentStatus.ACTIVE) return false;
+    if (!this.activeRequiresValidity || !s.validity) return true;
+    const { from, to } = s.validity;
+    return (!from || from.getTime() <= now) && (!to || to.getTime() >= now);
+  }
+
+  private filtered(tenant: string, f: SegmentFilter): Knex.QueryBuilder {
+    const qb = this.db.knex('segments as s').where('s.tenant', tenant);
+    if (f.ids) qb.whereIn('s.id', f.ids as string[]);
+    if (f.siteCode !== undefined) qb.where('s.site_code', f.siteCode);
+    if (f.activeOnly) this.activeCondition(qb);
+    if (f.member) qb.whereIn('s.id', this.memberSubquery(tenant, f.member));
+    if (f.terms?.length) applyQ(qb, f.terms, segmentFields, this.db.dialect);
+    return qb;
+  }
+
+  async create(tenant: string, draft: SegmentDraft): Promise<SegmentRecord> {
+    const now = Date.now();
+    const row: SegmentRow = {
+      tenant,
+      id: draft.id ?? newId(),
+      ...draftColumns(draft),
+      version: 1,
+      created_at: now,
+      modified_at: now,
+    };
+    try {
+      await this.db.knex('segments').insert(row);
+    } catch (e) {
+      if (isDuplicateKey(e)) throw new ConflictError(MSG_ALREADY_EXISTS, row.id);
+      throw e;
+    }
+    return toSegmentRecord(row);
+  }
+
+  /** PUT semantics: create when missing (version ignored), else update with the version check. */
+  async upsert(tenant: string, id: string, draft: SegmentDraft): Promise<{ created: boolean; segment: SegmentRecord }> {
+    return this.db.knex.transaction(async (trx) => {
+      const current: SegmentRow | undefined = await trx('segments').where({ tenant, id }).forUpdate().first();
+      const now = Date.now();
+      if (!current) {
+        const row: SegmentRow = { tenant, id, ...draftColumns(draft), version: 1, created_at: now, modified_at: now };
+        await trx('segments').insert(row);
+        return { created: true, segment: toSegmentRecord(row) };
+      }
+      if (draft.expectedVersion !== undefined && draft.expectedVersion !== toInt(current.version)) {
+        throw new ConflictError(MSG_CHANGED, id);
+      }
+      const row = { ...current, ...draftColumns(draft), version: toInt(current.version) + 1, modified_at: now };
+      await trx('segments').where({ tenant, id }).update(pick(row, MUTABLE));
+      return { created: false, segment: toSegmentRecord(row) };
+    });
+  }
+
+  /**
+   * Read, change, write in one transaction; the change function sees the stored segment and
+   * returns the new draft (PATCH). A concurrent writer makes the guarded UPDATE miss → 409.
+   */
+  async modify(tenant: string, id: string, change: (current: SegmentRecord) => SegmentDraft): Promise<SegmentRecord> {
+    return this.db.knex.transaction(async (trx) => {
+      const current: SegmentRow | undefined = await trx('segments').where({ tenant, id }).forUpdate().first();
+      if (!current) throw notFound(id);
+      const draft = change(toSegmentRecord(current));
+      const version = toInt(current.version);
+      const row = { ...current, ...draftColumns(draft), version: version + 1, modified_at: Date.now() };
+      const n = await trx('segments').where({ tenant, id, version }).update(pick(row, MUTABLE));
+      if (n !== 1) throw new ConflictError(MSG_CHANGED, id);
+      return toSegmentRecord(row);
+    });
+  }
+
+  /** Ids among `ids` that have customer or item assignments. */
+  private async withAssignments(trx: Knex.Transaction, tenant: string, ids: string[]): Promise<Set<string>> {
+    const rows: { segment_id: string }[] = await trx
+      .select('segment_id')
+      .from('customer_assignments')
+      .where('tenant', tenant)
+      .whereIn('segment_id', ids)
+      .union((u) => u.select('segment_id').from('item_assignments').where('tenant', tenant).whereIn('segment_id', ids));
+    return new Set(rows.map((r) => r.segment_id));
+  }
+
+  /** Deleting a missing segment is fine (DELETE is idempotent); one with assignments needs force. */
+  async delete(tenant: string, id: string, force: boolean): Promise<boolean> {
+    const [result] = await this.deleteMany(tenant, [id], force);
+    if (result.code === 400) throw new BadInputError(result.message ?? 'cannot delete', 'forceDelete');
+    return true;
+  }
+
+  /** Elements that already failed validation arrive as outcomes and pass through unchanged. */
+  async deleteMany(tenant: string, input: (string | BulkOutcome)[], force: boolean): Promise<BulkOutcome[]> {
+    const ids = input.filter((x): x is string => typeof x === 'string');
+    return this.db.knex.transaction(async (trx) => {
+      const busy = ids.length ? await this.withAssignments(trx, tenant, ids) : new Set<string>();
+      const deletable = ids.filter((id) => force || !busy.has(id));
+      if (deletable.length) {
+        if (force) {
+          await trx('customer_assignments').where('tenant', tenant).whereIn('segment_id', deletable).delete();
+          await trx('item_assignments').where('tenant', tenant).whereIn('segment_id', deletable).delete();
+        }
+        await trx('segments').where('tenant', tenant).whereIn('id', deletable).delete();
+      }
+      return input.map((id) =>
+        typeof id !== 'string'
+          ? id
+          : !force && busy.has(id)
+            ? bulkError(400, 'The segment has customer or item assignments; set forceDelete=true to delete them too.', id)
+            : bulkOk(204, id),
+      );
+    });
+  }
+
+  /**
+   * Bulk create: existing and repeated ids are 409 per element; all the others go in one
+   * multi-row INSERT inside one transaction.
+   */
+  async createMany(tenant: string, drafts: (SegmentDraft | BulkOutcome)[]): Promise<BulkOutcome[]> {
+    return this.db.knex.transaction(async (trx) => {
+      const now = Date.now();
+      const withIds = drafts.map((d) => (isOutcome(d) ? d : { ...d, id: d.id ?? newId() }));
+      const wanted = withIds.filter((d): d is SegmentDraft & { id: string } => !isOutcome(d)).map((d) => d.id);
+      const existing = await this.versions(trx, tenant, wanted);
+      const seen = new Set<string>();
+      const rows: SegmentRow[] = [];
+      const out = withIds.map((d) => {
+        if (isOutcome(d)) return d;
+        const id = d.id as string;
+        if (existing.has(id) || seen.has(id)) return bulkError(409, MSG_ALREADY_EXISTS, id);
+        seen.add(id);
+        rows.push({ tenant, id, ...draftColumns(d), version: 1, created_at: now, modified_at: now });
+        return bulkOk(201, id);
+      });
+      if (rows.length) await trx('segments').insert(rows);
+      return out;
+    });
+  }
+
+  /**
+   * Bulk upsert: one read of the stored versions, then one multi-row INSERT … ON CONFLICT
+   * MERGE for creations and updates together. An id repeated in the request is 409: the
+   * element after the first would race against it.
+   */
+  async upsertMany(tenant: string, drafts: (SegmentDraft | BulkOutcome)[]): Promise<BulkOutcome[]> {
+    return this.db.knex.transaction(async (trx) => {
+      const now = Date.now();
+      const ids = drafts.filter((d): d is SegmentDraft => !isOutcome(d) && d.id !== undefined).map((d) => d.id as string);
+      const existing = await this.versions(trx, tenant, ids);
+      const seen = new Set<string>();
+      const rows: SegmentRow[] = [];
+      const out = drafts.map((d) => {
+        if (isOutcome(d)) return d;
+        if (d.id === undefined) return bulkError(400, 'id is required');
+        const id = d.id;
+        if (seen.has(id)) return bulkError(409, 'The id appears more than once in this request.', id);
+        seen.add(id);
+        const stored = existing.get(id);
+        if (stored !== undefined && d.expectedVersion !== undefined && d.expectedVersion !== stored) {
+          return bulkError(409, MSG_CHANGED, id);
+        }
+        rows.push({
+          tenant,
+          id,
+          ...draftColumns(d),
+          version: stored === undefined ? 1 : stored + 1,
+          created_at: now,
+          modified_at: now,
+        });
+        return bulkOk(stored === undefined ? 201 : 204, id);
+      });
+      if (rows.length) await trx('segments').insert(rows).onConflict(['tenant', 'id']).merge(MUTABLE);
+      return out;
+    });
+  }
+
+  private async versions(trx: Knex.Transaction, tenant: string, ids: string[]): Promise<Map<string, number>> {
+    if (!ids.length) return new Map();
+    const rows: { id: string; version: number | string }[] = await trx('segments')
+      .select('id', 'version')
+      .where('tenant', tenant)
+      .whereIn('id', ids)
+      .forUpdate();
+    return new Map(rows.map((r) => [r.id, toInt(r.version)]));
+  }
+}
+
+function isOutcome(d: unknown): d is BulkOutcome {
+  return typeof d === 'object' && d !== null && 'code' in d && 'status' in d;
+}
+
+function pick<T extends object>(obj: T, keys: string[]): Partial<T> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = (obj as Record<string, unknown>)[k];
+  return out as Partial<T>;
+}

@@ -1,0 +1,91 @@
+import { BadInputError } from '../../graphql/errors';
+import { normalizeLocalizedInput } from '../../i18n/language';
+import {
+  checkId,
+  isPlainObject,
+  optionalInstant,
+  optionalMixinSchemas,
+  optionalObject,
+  optionalVersion,
+} from '../shared/validate';
+import { type JsonObject, type LocalizedMap, SegmentStatus } from './segment.type';
+
+/** What a write stores: a validated segment, before ids, versions and timestamps are settled. */
+export interface SegmentDraft {
+  id?: string;
+  name: LocalizedMap;
+  description: LocalizedMap | null;
+  validityFrom: number | null;
+  validityTo: number | null;
+  status: SegmentStatus;
+  siteCode: string;
+  mixins: JsonObject | null;
+  metadataMixins: Record<string, string> | null;
+  /** metadata.version of the body: the expected stored version (optimistic lock). */
+  expectedVersion?: number;
+}
+
+export interface WriteLanguage {
+  contentLanguage?: string;
+  defaultLanguage: string;
+}
+
+const KNOWN = new Set(['id', 'name', 'description', 'validity', 'status', 'siteCode', 'mixins', 'metadata']);
+const STATUSES = new Set<string>(Object.values(SegmentStatus));
+
+/**
+ * The segment rules, for every way a segment is written (create, upsert, bulk, the result of a
+ * PATCH). `strict` rejects unknown top-level properties: a PATCH must leave a valid segment.
+ */
+export function toSegmentDraft(input: unknown, lang: WriteLanguage, strict = false): SegmentDraft {
+  if (!isPlainObject(input)) throw new BadInputError('The segment must be a JSON object', 'body');
+  if (strict) {
+    for (const key of Object.keys(input)) {
+      if (!KNOWN.has(key)) throw new BadInputError(`${key} is not a segment field`, key);
+    }
+  }
+  const id = input.id === undefined || input.id === null ? undefined : checkId(input.id, 'id');
+  const name = normalizeLocalizedInput(input.name, 'name', lang.contentLanguage, lang.defaultLanguage);
+  if (!name || Object.keys(name).length === 0) throw new BadInputError('name is required', 'name');
+  const description =
+    normalizeLocalizedInput(input.description, 'description', lang.contentLanguage, lang.defaultLanguage) ?? null;
+
+  let validityFrom: number | null = null;
+  let validityTo: number | null = null;
+  const validity = optionalObject(input.validity, 'validity');
+  if (validity) {
+    validityFrom = optionalInstant(validity.from, 'validity.from');
+    validityTo = optionalInstant(validity.to, 'validity.to');
+    if (validityFrom !== null && validityTo !== null && validityFrom > validityTo) {
+      throw new BadInputError('validity.from must not be after validity.to', 'validity.from');
+    }
+  }
+
+  let status = SegmentStatus.INACTIVE;
+  if (input.status !== undefined && input.status !== null) {
+    if (typeof input.status !== 'string' || !STATUSES.has(input.status)) {
+      throw new BadInputError('status must be ACTIVE or INACTIVE', 'status');
+    }
+    status = input.status as SegmentStatus;
+  }
+
+  if (input.siteCode === undefined || input.siteCode === null) throw new BadInputError('siteCode is required', 'siteCode');
+  if (typeof input.siteCode !== 'string' || input.siteCode.trim() === '' || input.siteCode.length > 255) {
+    throw new BadInputError('siteCode must be a non-empty string of at most 255 characters', 'siteCode');
+  }
+
+  const mixins = optionalObject(input.mixins, 'mixins');
+  const metadata = optionalObject(input.metadata, 'metadata');
+  return {
+    id,
+    name,
+    description,
+    validityFrom,
+    validityTo,
+    status,
+    siteCode: input.siteCode,
+    mixins,
+    metadataMixins: optionalMixinSchemas(metadata?.mixins, 'metadata.mixins'),
+    expectedVersion: optionalVersion(metadata?.version, 'metadata.version'),
+  };
+}

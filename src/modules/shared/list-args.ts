@@ -1,0 +1,47 @@
+import type { Dialect } from '../../db/knex';
+import { BadInputError } from '../../graphql/errors';
+import type { FieldResolver } from '../../query/fields';
+import { type Paging, parsePaging } from '../../query/paging';
+import { parseQ, QueryError, type QTerm } from '../../query/q-parser';
+import { parseSort, type SortKey } from '../../query/sort';
+
+export interface ListArgs {
+  q?: string | null;
+  pageNumber?: number | null;
+  pageSize?: number | null;
+  sort?: string | null;
+}
+
+export interface ParsedList {
+  terms: QTerm[];
+  sort: SortKey[];
+  paging: Paging;
+}
+
+/** q, sort and paging checked once at the edge; a QueryError becomes a 400 naming its parameter. */
+export function parseListArgs(args: ListArgs, fields: FieldResolver, dialect: Dialect): ParsedList {
+  try {
+    return {
+      terms: args.q ? parseQ(args.q) : [],
+      sort: parseSort(args.sort, fields, dialect),
+      paging: parsePaging(args.pageNumber, args.pageSize),
+    };
+  } catch (e) {
+    if (e instanceof QueryError) throw new BadInputError(e.message, e.field);
+    throw e;
+  }
+}
+
+/** Unknown q fields are found when the terms are compiled; check them up front for a clean 400. */
+export function checkTerms(terms: QTerm[], fields: FieldResolver): void {
+  for (const t of terms) {
+    let known: unknown;
+    try {
+      known = fields(t.field);
+    } catch (e) {
+      if (e instanceof QueryError) throw new BadInputError(e.message, e.field);
+      throw e;
+    }
+    if (!known) throw new BadInputError(`q: unknown field "${t.field}"`, 'q');
+  }
+}

@@ -1,0 +1,252 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import {
+  execute,
+  type ExecutionResult,
+  type GraphQLError,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  typeFromAST,
+  validate,
+} from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { bearerToken, KeySetUnavailableError } from '../auth/verifier';
+import { hasAnyScope, type Viewer } from '../auth/viewer';
+import { createContext, type Services } from '../graphql/context';
+import { BadInputError, ForbiddenError, UnauthenticatedError } from '../graphql/errors';
+import { parseAcceptLanguage, parseContentLanguage } from '../i18n/language';
+import { bulkError, type BulkResultShape } from '../modules/shared/bulk';
+import { parseFields, project } from '../query/projection';
+import { QueryError } from '../query/errors';
+import { checkVariable } from './coerce';
+import { answerForErrors, errorBody, faultBody, type HttpAnswer } from './http-errors';
+
+export interface RestRequest {
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  body: unknown;
+  headers: FastifyRequest['headers'];
+}
+
+export interface RestReply {
+  status: number;
+  body?: unknown;
+  /** Sent as X-Total-Count when the client asked for it. */
+  total?: number;
+}
+
+/** One documented endpoint: how HTTP becomes a GraphQL operation and back. */
+export interface RouteRow<TData = Record<string, unknown>, TVars = Record<string, unknown>> {
+  operationId: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Below /customer-segment/:tenant. */
+  path: string;
+  /** Any one of these scopes lets the request in (the contract's "Required scopes"). */
+  scopes: readonly string[];
+  document: TypedDocumentNode<TData, TVars>;
+  /** Raw values by variable name: the adapter checks them against the operation's types. */
+  variables: (req: RestRequest) => { [K in keyof TVars]: unknown };
+  /** Bulk rows: the list variable whose elements fail one by one, and where the results are. */
+  bulk?: { variable: string; results: (data: TData) => readonly BulkRow[] };
+  respond?: (data: TData, req: RestRequest) => RestReply;
+  /** Paths a `fields` projection always keeps (identifying ids); absent = no projection. */
+  keep?: string[][];
+}
+
+// Rows are heterogeneous in their data/variable types; the table is typed per row by `route()`.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each row is checked by route<TData, TVars>()
+export type AnyRoute = RouteRow<any, any>;
+
+export function route<TData, TVars>(row: RouteRow<TData, TVars>): RouteRow<TData, TVars> {
+  return row;
+}
+
+/** A BulkResult as the operation returns it (GraphQL nulls included). */
+export interface BulkRow {
+  index: number;
+  id?: string | null;
+  code: number;
+  status: string;
+  message?: string | null;
+}
+
+const TENANT_RE = /^[a-z][a-z0-9]+$/;
+
+/** What each row needs at request time, computed once at start-up. */
+interface Prepared {
+  row: AnyRoute;
+  varTypes: Map<string, GraphQLInputType>;
+  bulkType?: GraphQLInputType;
+}
+
+function prepare(schema: GraphQLSchema, row: AnyRoute): Prepared {
+  const errors = validate(schema, row.document);
+  if (errors.length) throw new Error(`${row.operationId}: invalid operation: ${errors[0].message}`);
+  const op = row.document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode;
+  const varTypes = new Map<string, GraphQLInputType>();
+  for (const def of op.variableDefinitions ?? []) {
+    varTypes.set(def.variable.name.value, typeFromAST(schema, def.type as never) as GraphQLInputType);
+  }
+  let bulkType: GraphQLInputType | undefined;
+  if (row.bulk) {
+    const listType = varTypes.get(row.bulk.variable);
+    // [X!]! → X!: each element is checked on its own.
+    const unwrapped = (listType as { ofType?: { ofType?: GraphQLInputType } } | undefined)?.ofType?.ofType;
+    if (!unwrapped) throw new Error(`${row.operationId}: bulk variable ${row.bulk.variable} is not a list`);
+    bulkType = unwrapped;
+  }
+  return { row, varTypes, bulkType };
+}
+
+async function authenticate(services: Services, req: RestRequest, row: AnyRoute): Promise<Viewer> {
+  // DECISIONS.md order: token (401) → tenant form (400) → token tenant (401) → scope (403).
+  const token = bearerToken(req.headers.authorization);
+  if (!token) throw new UnauthenticatedError();
+  const viewer = await services.verifier.verify(token);
+  const tenant = req.params.tenant;
+  if (!TENANT_RE.test(tenant) || tenant.length < 3 || tenant.length > 16) {
+    throw new BadInputError('tenant must be 3-16 lower-case letters and digits, starting with a letter', 'tenant');
+  }
+  if (viewer.tenant !== tenant) throw new UnauthenticatedError('Invalid access token for this tenant', 'tenant');
+  if (!hasAnyScope(viewer, row.scopes)) throw new ForbiddenError();
+  return viewer;
+}
+
+/** Checks every variable; for bulk rows, splits elements into the good ones and local 400s. */
+function checkVariables(
+  p: Prepared,
+  raw: Record<string, unknown>,
+): { variables: Record<string, unknown>; failed: Map<number, BulkResultShape>; positions: number[] } {
+  const variables: Record<string, unknown> = {};
+  const failed = new Map<number, BulkResultShape>();
+  const positions: number[] = [];
+  for (const [name, type] of p.varTypes) {
+    const value = raw[name];
+    if (p.row.bulk && name === p.row.bulk.variable && p.bulkType) {
+      const good: unknown[] = [];
+      (value as unknown[]).forEach((el, i) => {
+        try {
+          good.push(checkVariable(el, p.bulkType as GraphQLInputType, ''));
+          positions.push(i + 1);
+        } catch (e) {
+          if (!(e instanceof BadInputError)) throw e;
+          const id = (el as { id?: unknown } | null)?.id;
+          failed.set(i + 1, { index: i + 1, ...bulkError(400, e.message, typeof id === 'string' ? id : undefined) });
+        }
+      });
+      variables[name] = good;
+    } else {
+      variables[name] = checkVariable(value, type, name === 'input' || name === 'operations' ? '' : name);
+    }
+  }
+  return { variables, failed, positions };
+}
+
+function mergeBulk(results: readonly BulkRow[], failed: Map<number, BulkResultShape>, positions: number[]): BulkResultShape[] {
+  const out: BulkRow[] = [...failed.values()];
+  for (const r of results) out.push({ ...r, index: positions[r.index - 1] });
+  out.sort((a, b) => a.index - b.index);
+  // GraphQL nulls are absent in REST bodies.
+  return out.map(
+    (r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null && v !== undefined)) as BulkResultShape,
+  );
+}
+
+function fail(e: unknown): HttpAnswer {
+  if (e instanceof UnauthenticatedError) return { status: 401, body: faultBody(e.reason) };
+  if (e instanceof ForbiddenError) return { status: 403, body: errorBody(403, e.message) };
+  if (e instanceof BadInputError) {
+    return { status: 400, body: errorBody(400, e.message, e.field ? { details: { field: e.field, message: e.message } } : {}) };
+  }
+  if (e instanceof KeySetUnavailableError)
+    return { status: 503, body: errorBody(503, 'Token signing keys are unavailable; try again later') };
+  if (e instanceof QueryError) return { status: 400, body: errorBody(400, e.message, { details: { field: e.field } }) };
+  throw e;
+}
+
+export function mountRoutes(app: FastifyInstance, services: Services, schema: GraphQLSchema, rows: readonly AnyRoute[]): void {
+  const methodsByPath = new Map<string, Set<string>>();
+  for (const row of rows) {
+    const p = prepare(schema, row);
+    const url = `/customer-segment/:tenant${row.path}`;
+    if (!methodsByPath.has(url)) methodsByPath.set(url, new Set());
+    methodsByPath.get(url)?.add(row.method);
+    app.route({
+      method: row.method,
+      url,
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        const req: RestRequest = {
+          params: request.params as Record<string, string>,
+          query: request.query as Record<string, unknown>,
+          body: request.body,
+          headers: request.headers,
+        };
+        const answer = await handle(services, schema, p, req);
+        reply.code(answer.status);
+        if (answer.headers) reply.headers(answer.headers);
+        return answer.body === undefined ? reply.send() : reply.send(answer.body);
+      },
+    });
+  }
+  // A documented path with an undocumented method is 405 (frameworks answer 404 by default).
+  for (const [url, methods] of methodsByPath) {
+    const others = (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as HTTPMethods[]).filter((m) => !methods.has(m));
+    if (!others.length) continue;
+    app.route({
+      method: others,
+      url,
+      handler: async (_req, reply) =>
+        reply
+          .code(405)
+          .header('allow', [...methods].join(', '))
+          .send(errorBody(405, `Method not allowed; this path supports ${[...methods].join(', ')}`)),
+    });
+  }
+}
+
+async function handle(
+  services: Services,
+  schema: GraphQLSchema,
+  p: Prepared,
+  req: RestRequest,
+): Promise<HttpAnswer & { headers?: Record<string, string> }> {
+  const { row } = p;
+  try {
+    const viewer = await authenticate(services, req, row);
+    const { variables, failed, positions } = checkVariables(p, row.variables(req) as Record<string, unknown>);
+    const fields = row.keep ? parseFields(str(req.query.fields, 'fields')) : null;
+    const contextValue = createContext(services, viewer, {
+      accept: parseAcceptLanguage(str(req.headers['accept-language'], 'Accept-Language')),
+      contentLanguage: parseContentLanguage(str(req.headers['content-language'], 'Content-Language')),
+      defaultLanguage: services.config.defaultLanguage,
+    });
+    const result = (await execute({
+      schema,
+      document: row.document,
+      contextValue,
+      variableValues: variables,
+    })) as ExecutionResult;
+    if (result.errors?.length) return answerForErrors(result.errors as readonly GraphQLError[]);
+    const data = result.data as Record<string, unknown>;
+    if (row.bulk) return { status: 207, body: mergeBulk(row.bulk.results(data), failed, positions) };
+    const reply = (row.respond as NonNullable<AnyRoute['respond']>)(data, req);
+    const out: HttpAnswer & { headers?: Record<string, string> } = { status: reply.status, body: reply.body };
+    if (fields && reply.body !== undefined && row.keep) {
+      const keep = row.keep;
+      out.body = Array.isArray(reply.body) ? reply.body.map((d) => project(d, fields, keep)) : project(reply.body, fields, keep);
+    }
+    const total = reply.total;
+    if (total !== undefined) out.headers = { 'x-total-count': String(total) };
+    return out;
+  } catch (e) {
+    return fail(e);
+  }
+}
+
+/** A single-valued query parameter or header; repeating it is a 400, not a silent pick. */
+export function str(v: unknown, name: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (Array.isArray(v)) throw new BadInputError(`${name} must be given once`, name);
+  return String(v);
+}

@@ -1,0 +1,79 @@
+import type { GraphQLError } from 'graphql';
+import { UnauthenticatedError } from '../graphql/errors';
+
+/** The contract's Error body. */
+export interface ErrorBody {
+  code: number;
+  status: string;
+  message: string;
+  resourceId?: string;
+  details?: { field?: string; type?: string; message?: string; moreInfo?: string };
+}
+
+export const REASON: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+const STATUS_BY_CODE: Record<string, number> = {
+  BAD_USER_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+};
+
+export function errorBody(code: number, message: string, extra: Partial<ErrorBody> = {}): ErrorBody {
+  return { code, status: REASON[code] ?? 'Error', message, ...extra };
+}
+
+/** The platform's 401 bodies (DECISIONS.md), not the Error body. */
+export function faultBody(reason: UnauthenticatedError['reason']): Record<string, unknown> {
+  if (reason === 'expired') {
+    return {
+      fault: {
+        faultstring: 'Access Token expired',
+        detail: { errorcode: 'keymanagement.service.access_token_expired' },
+      },
+    };
+  }
+  const faultstring = reason === 'tenant' ? 'Invalid access token for this tenant' : 'Invalid access token';
+  return { fault: { faultstring, detail: { errorcode: 'oauth.v2.InvalidAccessToken' } } };
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * GraphQL errors → one HTTP answer. When several come back the highest status wins; anything
+ * without a known code is a 500 whose text says nothing about the cause.
+ */
+export function answerForErrors(errors: readonly GraphQLError[]): HttpAnswer {
+  let worst: { status: number; error: GraphQLError } | undefined;
+  for (const error of errors) {
+    const original = error.originalError ?? error;
+    const code = (original as GraphQLError).extensions?.code ?? error.extensions?.code;
+    const status = typeof code === 'string' ? (STATUS_BY_CODE[code] ?? 500) : 500;
+    if (!worst || status > worst.status) worst = { status, error };
+  }
+  if (!worst) return { status: 500, body: errorBody(500, 'Internal server error') };
+  const { status, error } = worst;
+  const original = (error.originalError ?? error) as GraphQLError & { reason?: UnauthenticatedError['reason'] };
+  if (status === 401) return { status, body: faultBody(original instanceof UnauthenticatedError ? original.reason : 'invalid') };
+  if (status === 500) return { status, body: errorBody(500, 'Internal server error') };
+  const ext = original.extensions ?? {};
+  const extra: Partial<ErrorBody> = {};
+  if (typeof ext.resourceId === 'string') extra.resourceId = ext.resourceId;
+  if (typeof ext.field === 'string') extra.details = { field: ext.field, message: original.message };
+  return { status, body: errorBody(status, original.message, extra) };
+}

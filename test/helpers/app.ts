@@ -1,0 +1,81 @@
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/app';
+import { ALL_SCOPES, SCOPE } from '../../src/auth/scopes';
+import { signToken } from '../../src/auth/token';
+import { type Config, loadConfig } from '../../src/config';
+import type { Database } from '../../src/db/knex';
+import { createTestDatabase } from './db';
+
+export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+export { SCOPE, ALL_SCOPES };
+
+export interface TokenOptions {
+  tenant?: string;
+  scopes?: string[];
+  customerId?: string;
+  legalEntityId?: string;
+  expiresIn?: string;
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  db: Database;
+  config: Config;
+  token: (opts?: TokenOptions) => Promise<string>;
+  /** REST call under /customer-segment/{tenant}; `token: null` sends no Authorization header. */
+  rest: (
+    method: InjectOptions['method'],
+    path: string,
+    opts?: { body?: unknown; token?: string | null; headers?: Record<string, string>; tenant?: string },
+  ) => Promise<LightMyRequestResponse>;
+  /** A GraphQL operation through /graphql, like any client. */
+  gql: <T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    opts?: { token?: string | null; headers?: Record<string, string> },
+  ) => Promise<{ status: number; data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }>;
+  close: () => Promise<void>;
+}
+
+/** A real app on a real database of its own, with tokens signed by the test secret. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const tdb = await createTestDatabase();
+  const config = loadConfig({ NODE_ENV: 'test', AUTH_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env });
+  config.db = tdb.config;
+  const { app } = await buildApp({ config, db: tdb.db });
+  await app.ready();
+  const token = (o: TokenOptions = {}) =>
+    signToken(TEST_SECRET, {
+      tenant: o.tenant ?? 'acme',
+      scopes: o.scopes ?? [...ALL_SCOPES],
+      customerId: o.customerId,
+      legalEntityId: o.legalEntityId,
+      expiresIn: o.expiresIn ?? '1h',
+    });
+  const adminToken = await token();
+  return {
+    app,
+    db: tdb.db,
+    config,
+    token,
+    rest: async (method, path, opts = {}) => {
+      const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+      const t = opts.token === undefined ? adminToken : opts.token;
+      if (t !== null) headers.authorization = `Bearer ${t}`;
+      const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+      if (payload !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+      return app.inject({ method, url: `/customer-segment/${opts.tenant ?? 'acme'}${path}`, headers, payload });
+    },
+    gql: async (query, variables, opts = {}) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...(opts.headers ?? {}) };
+      const t = opts.token === undefined ? adminToken : opts.token;
+      if (t !== null) headers.authorization = `Bearer ${t}`;
+      const res = await app.inject({ method: 'POST', url: '/graphql', headers, payload: JSON.stringify({ query, variables }) });
+      return { status: res.statusCode, ...res.json() };
+    },
+    close: async () => {
+      await app.close();
+      await tdb.drop();
+    },
+  };
+}
