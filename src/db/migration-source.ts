@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as m001 from '../../migrations/001_segments';
 import * as m002 from '../../migrations/002_assignments';
+import * as m003 from '../../migrations/003_reference_store';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs from
@@ -9,6 +10,7 @@ import * as m002 from '../../migrations/002_assignments';
 const migrations: Record<string, Knex.Migration> = {
   '001_segments': m001,
   '002_assignments': m002,
+  '003_reference_store': m003,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -2,6 +2,9 @@ import type { TokenVerifier } from '../auth/verifier';
 import type { Viewer } from '../auth/viewer';
 import type { Config } from '../config';
 import type { Database } from '../db/knex';
+import { CatalogRepository } from '../modules/catalog/catalog.repository';
+import { CustomerAssignmentRepository } from '../modules/customer-assignments/customer-assignment.repository';
+import { ItemAssignmentRepository } from '../modules/item-assignments/item-assignment.repository';
 import { SegmentRepository } from '../modules/segments/segment.repository';
 import { UnauthenticatedError } from './errors';
 import { Loaders } from './loaders';
@@ -12,14 +15,21 @@ export interface Services {
   db: Database;
   verifier: TokenVerifier;
   segments: SegmentRepository;
+  catalog: CatalogRepository;
+  customerAssignments: CustomerAssignmentRepository;
+  itemAssignments: ItemAssignmentRepository;
 }
 
 export function createServices(config: Config, db: Database, verifier: TokenVerifier): Services {
+  const segments = new SegmentRepository(db, config.activeRequiresValidity);
   return {
     config,
     db,
     verifier,
-    segments: new SegmentRepository(db, config.activeRequiresValidity),
+    segments,
+    catalog: new CatalogRepository(db, segments),
+    customerAssignments: new CustomerAssignmentRepository(db, segments),
+    itemAssignments: new ItemAssignmentRepository(db, segments),
   };
 }
 

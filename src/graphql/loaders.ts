@@ -14,11 +14,19 @@ export class Loaders {
     private readonly tenant: string,
   ) {}
 
-  private get<K, V>(name: string, batch: (keys: readonly K[]) => Promise<V[]>): DataLoader<K, V> {
-    let l = this.cache.get(name) as DataLoader<K, V> | undefined;
+  /**
+   * The loader called `name` for this request, created on first use. Modules name theirs after
+   * what they return (`customerById`, `customersBySegmentId`) in their own `*.loaders.ts`.
+   */
+  get<K, V, C = K>(
+    name: string,
+    batch: (keys: readonly K[]) => Promise<V[]>,
+    options?: DataLoader.Options<K, V, C>,
+  ): DataLoader<K, V, C> {
+    let l = this.cache.get(name) as DataLoader<K, V, C> | undefined;
     if (!l) {
-      l = new DataLoader<K, V>(batch, { maxBatchSize: 1000 });
-      this.cache.set(name, l as DataLoader<unknown, unknown>);
+      l = new DataLoader<K, V, C>(batch, { maxBatchSize: 1000, ...options });
+      this.cache.set(name, l as unknown as DataLoader<unknown, unknown>);
     }
     return l;
   }

@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
+import { catalogResolvers } from '../modules/catalog/catalog.resolver';
+import { customerAssignmentResolvers } from '../modules/customer-assignments/customer-assignment.resolver';
+import { itemAssignmentResolvers } from '../modules/item-assignments/item-assignment.resolver';
 import { SegmentPageResolver, SegmentResolver } from '../modules/segments/segment.resolver';
 
 let built: GraphQLSchema | undefined;
@@ -8,7 +11,13 @@ let built: GraphQLSchema | undefined;
 /** The one schema GraphQL and REST both execute against; built once per process. */
 export function getSchema(): GraphQLSchema {
   built ??= buildSchemaSync({
-    resolvers: [SegmentResolver, SegmentPageResolver],
+    resolvers: [
+      SegmentResolver,
+      SegmentPageResolver,
+      ...catalogResolvers,
+      ...customerAssignmentResolvers,
+      ...itemAssignmentResolvers,
+    ],
     // Argument and input validation on (TypeGraphQL's default is off).
     validate: { forbidUnknownValues: false },
     emitSchemaFile: false,

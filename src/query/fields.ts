@@ -25,7 +25,7 @@ export type ResolvedField = ColumnField | JsonField;
 export type FieldResolver = (path: string) => ResolvedField | undefined;
 export type Dialect = 'mysql' | 'sqlite';
 
-export const JSON_PATH_KEY = /^[A-Za-z0-9_\-]{1,64}$/;
+export const JSON_PATH_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_JSON_DEPTH = 16;
 
 export interface ResolverSpec {

@@ -1,7 +1,7 @@
 /** The `fields` parameter: keep only the listed dot paths of a response document. */
 import { QueryError } from './errors';
 
-const SEGMENT = /^[A-Za-z0-9_\-]+$/;
+const SEGMENT = /^[A-Za-z0-9_-]+$/;
 const MAX_FIELDS_LENGTH = 4000;
 
 /** 'id,name.en' → [['id'], ['name', 'en']]; null when absent or empty. Empty entries are ignored. */

@@ -40,7 +40,7 @@ export interface QTerm {
 export const MAX_Q_LENGTH = 4000;
 export const MAX_Q_TERMS = 50;
 
-const FIELD_CHAR = /[A-Za-z0-9_.\-]/;
+const FIELD_CHAR = /[A-Za-z0-9_.-]/;
 const WS = /\s/;
 /** Characters that would make a bare value ambiguous; such values must be quoted. */
 const RESERVED_IN_BARE = new Set(['"', '(', ')']);
