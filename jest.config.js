@@ -3,20 +3,12 @@ module.exports = {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   setupFiles: ['reflect-metadata'],
   testEnvironment: 'node',
-  // SWC keeps decorator metadata (TypeGraphQL needs it) and is much faster than ts-jest;
-  // `npm run typecheck` does the type checking.
+  // ts-jest in transpile-only mode (isolatedModules in tsconfig.jest.json): keeps the decorator metadata TypeGraphQL
+  // needs and stays fast; `npm run typecheck` does the type checking. (SWC and Jest 30 are
+  // avoided: their per-platform binaries are not all on the registry this project installs
+  // from, and `npm ci` rejects a lockfile that names them.)
   transform: {
-    '^.+\\.(ts|js)$': [
-      '@swc/jest',
-      {
-        jsc: {
-          parser: { syntax: 'typescript', decorators: true },
-          transform: { legacyDecorator: true, decoratorMetadata: true },
-          target: 'es2022',
-        },
-        module: { type: 'commonjs' },
-      },
-    ],
+    '^.+\\.(ts|js)$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }],
   },
   // ESM-only packages (openapi-backend's ref parser; cookie 2 under light-my-request, which
   // Node 20 loads through require(esm) but Jest cannot): compile them to CommonJS.
