@@ -1,11 +1,12 @@
 import type { Knex } from 'knex';
-import { binaryTable, jsonText } from './helpers';
+import { binaryCollation, binaryTable, jsonText } from './helpers';
 
 // Timestamps are epoch milliseconds (BIGINT) on both dialects: one form, compared as numbers,
 // converted to ISO-8601 only in db/rows.ts.
 export async function up(knex: Knex): Promise<void> {
+  const collation = await binaryCollation(knex);
   await knex.schema.createTable('segments', (t) => {
-    binaryTable(knex, t);
+    binaryTable(knex, t, collation);
     t.string('tenant', 16).notNullable();
     t.string('id', 64).notNullable();
     jsonText(knex, t, 'name').notNullable();

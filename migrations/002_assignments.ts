@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
-import { binaryTable, jsonText } from './helpers';
+import { binaryCollation, binaryTable, jsonText } from './helpers';
 
 export async function up(knex: Knex): Promise<void> {
+  const collation = await binaryCollation(knex);
   await knex.schema.createTable('customer_assignments', (t) => {
-    binaryTable(knex, t);
+    binaryTable(knex, t, collation);
     t.string('tenant', 16).notNullable();
     t.string('segment_id', 64).notNullable();
     t.string('customer_id', 64).notNullable();
@@ -22,7 +23,7 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['tenant', 'segment_id', 'created_at'], 'cust_assign_tenant_segment_created');
   });
   await knex.schema.createTable('item_assignments', (t) => {
-    binaryTable(knex, t);
+    binaryTable(knex, t, collation);
     t.string('tenant', 16).notNullable();
     t.string('segment_id', 64).notNullable();
     t.string('type', 16).notNullable();

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { binaryTable, jsonText } from './helpers';
+import { binaryCollation, binaryTable, jsonText } from './helpers';
 
 /**
  * The service's own read model of what assignments point at (DECISIONS.md "reference store"),
@@ -7,8 +7,9 @@ import { binaryTable, jsonText } from './helpers';
  * (tenant, parent_id), so there is no closure table to keep in step with writes.
  */
 export async function up(knex: Knex): Promise<void> {
+  const collation = await binaryCollation(knex);
   await knex.schema.createTable('customers', (t) => {
-    binaryTable(knex, t);
+    binaryTable(knex, t, collation);
     t.string('tenant', 16).notNullable();
     t.string('id', 64).notNullable();
     t.string('first_name', 255).nullable();
@@ -17,14 +18,14 @@ export async function up(knex: Knex): Promise<void> {
     t.primary(['tenant', 'id']);
   });
   await knex.schema.createTable('legal_entities', (t) => {
-    binaryTable(knex, t);
+    binaryTable(knex, t, collation);
     t.string('tenant', 16).notNullable();
     t.string('id', 64).notNullable();
     t.string('name', 255).nullable();
     t.primary(['tenant', 'id']);
   });
   await knex.schema.createTable('customer_legal_entities', (t) => {
-    binaryTable(knex, t);
+    binaryTable(knex, t, collation);
     t.string('tenant', 16).notNullable();
     t.string('customer_id', 64).notNullable();
     t.string('legal_entity_id', 64).notNullable();
@@ -32,7 +33,7 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['tenant', 'legal_entity_id'], 'cle_tenant_legal_entity');
   });
   await knex.schema.createTable('products', (t) => {
-    binaryTable(knex, t);
+    binaryTable(knex, t, collation);
     t.string('tenant', 16).notNullable();
     t.string('id', 64).notNullable();
     t.string('code', 255).nullable();
@@ -40,7 +41,7 @@ export async function up(knex: Knex): Promise<void> {
     t.primary(['tenant', 'id']);
   });
   await knex.schema.createTable('product_categories', (t) => {
-    binaryTable(knex, t);
+    binaryTable(knex, t, collation);
     t.string('tenant', 16).notNullable();
     t.string('product_id', 64).notNullable();
     t.string('category_id', 64).notNullable();
@@ -48,7 +49,7 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['tenant', 'category_id'], 'pc_tenant_category');
   });
   await knex.schema.createTable('categories', (t) => {
-    binaryTable(knex, t);
+    binaryTable(knex, t, collation);
     t.string('tenant', 16).notNullable();
     t.string('id', 64).notNullable();
     t.string('parent_id', 64).nullable();

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
+import secureJson from 'secure-json-parse';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { Config } from './config';
 import { bearerToken, createVerifier, type TokenVerifier } from './auth/verifier';
@@ -102,6 +103,21 @@ export async function buildApp({ config, db }: { config: Config; db: Database })
         if (status >= 400 && status < 500) return reply.code(status).send(errorBody(status, 'Bad request'));
         request.log.error({ err }, 'internal error in REST route');
         return reply.code(500).send(errorBody(500, 'Internal server error'));
+      });
+      // The contract speaks JSON only: text/plain (which Fastify parses by default) is a 415.
+      // An empty JSON body is "no body" (search bodies are optional), and prototype keys are
+      // dropped rather than rejected with a misleading "not JSON".
+      rest.removeContentTypeParser('text/plain');
+      rest.removeContentTypeParser('application/json');
+      rest.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+        const text = typeof body === 'string' ? body : body.toString('utf8');
+        if (text.trim() === '') return done(null, undefined);
+        try {
+          done(null, secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' }));
+        } catch {
+          const err = Object.assign(new Error('invalid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
+          done(err, undefined);
+        }
       });
       rest.setNotFoundHandler((request, reply) =>
         reply.code(404).send(errorBody(404, `No such endpoint: ${request.method} ${request.url.split('?')[0]}`)),

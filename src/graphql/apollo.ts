@@ -53,7 +53,9 @@ export function createApollo(app: FastifyInstance, config: Config): ApolloServer
     maxDepth: { n: 12 },
     maxAliases: { n: 30 },
     maxDirectives: { n: 50 },
-    maxTokens: { n: 5000 },
+    // graphql-armor's token plugin re-parses and turns a syntax error into a 500; graphql-js
+    // enforces the same limit while parsing (parseOptions below) and answers 400.
+    maxTokens: { enabled: false },
     costLimit: { maxCost: 20000 },
   }).protect();
   return new ApolloServer<Context>({
@@ -61,6 +63,7 @@ export function createApollo(app: FastifyInstance, config: Config): ApolloServer
     introspection: config.introspection,
     includeStacktraceInErrorResponses: config.debugErrors,
     allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: 5000 },
     validationRules: armor.validationRules,
     formatError: (formatted: GraphQLFormattedError, error: unknown) =>
       formatGraphQLError(formatted, error, config.debugErrors, app.log),

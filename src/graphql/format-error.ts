@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { QueryError } from '../query/errors';
 import { KNOWN_CODES } from './errors';
 
 // Codes Apollo and graphql-js give to the client's own mistakes: safe to show as they are.
@@ -23,13 +24,23 @@ export function formatGraphQLError(
   debug: boolean,
   log?: FastifyBaseLogger,
 ): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  // A q/sort/paging complaint that escaped parseListArgs is still the client's mistake.
+  if (original instanceof QueryError) {
+    return {
+      message: original.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: 'BAD_USER_INPUT', field: original.field },
+    };
+  }
   const code = formatted.extensions?.code as string | undefined;
   if (code && (KNOWN_CODES.has(code) || CLIENT_CODES.has(code))) {
     const { stacktrace: _s, http: _h, reason: _r, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
   if (debug) return formatted;
-  log?.error({ err: unwrapResolverError(error) }, 'internal error in GraphQL operation');
+  log?.error({ err: original }, 'internal error in GraphQL operation');
   return {
     message: 'Internal server error',
     locations: formatted.locations,

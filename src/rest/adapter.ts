@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 
 import {
   execute,
   type ExecutionResult,
-  type GraphQLError,
+  GraphQLError,
   type GraphQLInputType,
   type GraphQLSchema,
   Kind,
@@ -162,6 +162,8 @@ function fail(e: unknown): HttpAnswer {
   if (e instanceof KeySetUnavailableError)
     return { status: 503, body: errorBody(503, 'Token signing keys are unavailable; try again later') };
   if (e instanceof QueryError) return { status: 400, body: errorBody(400, e.message, { details: { field: e.field } }) };
+  // A `respond` that finds nothing (a null single read) throws like a resolver would.
+  if (e instanceof GraphQLError && typeof e.extensions?.code === 'string') return answerForErrors([e]);
   throw e;
 }
 

@@ -1,5 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import { UnauthenticatedError } from '../graphql/errors';
+import { QueryError } from '../query/errors';
 
 /** The contract's Error body. */
 export interface ErrorBody {
@@ -62,6 +63,12 @@ export function answerForErrors(errors: readonly GraphQLError[]): HttpAnswer {
   let worst: { status: number; error: GraphQLError } | undefined;
   for (const error of errors) {
     const original = error.originalError ?? error;
+    if (original instanceof QueryError) {
+      return {
+        status: 400,
+        body: errorBody(400, original.message, { details: { field: original.field, message: original.message } }),
+      };
+    }
     const code = (original as GraphQLError).extensions?.code ?? error.extensions?.code;
     const status = typeof code === 'string' ? (STATUS_BY_CODE[code] ?? 500) : 500;
     if (!worst || status > worst.status) worst = { status, error };

@@ -5,7 +5,7 @@ import { hasScope, requireScope } from '../../auth/viewer';
 import type { Context } from '../../graphql/context';
 import { pickLocalized } from '../../i18n/language';
 import { indexed, validateEach } from '../shared/bulk';
-import { checkTerms, parseListArgs } from '../shared/list-args';
+import { parseListArgs } from '../shared/list-args';
 import { bulkLimit, checkId } from '../shared/validate';
 import { visibleSegments } from './segment.access';
 import { PatchOperationInput, SegmentInput, SegmentsArgs } from './segment.inputs';
@@ -46,6 +46,7 @@ export class SegmentResolver {
     @Ctx() ctx: Context,
   ): Promise<SegmentRecord | null> {
     const viewer = requireScope(ctx.viewer, ...READERS);
+    checkId(id, 'id');
     if (hasScope(viewer, SCOPE.read)) return ctx.loaders.segmentById.load(id);
     const filter = { ...visibleSegments(viewer, { legalEntityId }), ids: [id] };
     const [hit] = await ctx.services.segments.list(viewer.tenant, filter, [], { pageNumber: 1, pageSize: 1, offset: 0 });
@@ -56,7 +57,6 @@ export class SegmentResolver {
   segments(@Args() args: SegmentsArgs, @Ctx() ctx: Context): PageRoot<SegmentRecord> {
     const viewer = requireScope(ctx.viewer, ...READERS);
     const { terms, sort, paging } = parseListArgs(args, segmentFields, ctx.services.db.dialect);
-    checkTerms(terms, segmentFields);
     const filter = { ...visibleSegments(viewer, args), terms };
     const repo = ctx.services.segments;
     return {

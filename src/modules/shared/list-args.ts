@@ -2,6 +2,7 @@ import type { Dialect } from '../../db/knex';
 import { BadInputError } from '../../graphql/errors';
 import type { FieldResolver } from '../../query/fields';
 import { type Paging, parsePaging } from '../../query/paging';
+import { compileTerm } from '../../query/q-compile';
 import { parseQ, QueryError, type QTerm } from '../../query/q-parser';
 import { parseSort, type SortKey } from '../../query/sort';
 
@@ -18,11 +19,17 @@ export interface ParsedList {
   paging: Paging;
 }
 
-/** q, sort and paging checked once at the edge; a QueryError becomes a 400 naming its parameter. */
+/**
+ * q, sort and paging checked once at the edge; a QueryError becomes a 400 naming its parameter.
+ * The terms are compiled here too (and thrown away): a bad field or value (`status:FOO`,
+ * `metadata.version:abc`) must be a 400 before any query runs, not a failure inside one.
+ */
 export function parseListArgs(args: ListArgs, fields: FieldResolver, dialect: Dialect): ParsedList {
   try {
+    const terms = args.q ? parseQ(args.q) : [];
+    for (const t of terms) compileTerm(t, fields, dialect);
     return {
-      terms: args.q ? parseQ(args.q) : [],
+      terms,
       sort: parseSort(args.sort, fields, dialect),
       paging: parsePaging(args.pageNumber, args.pageSize),
     };
