@@ -1,0 +1,243 @@
+import fs from 'node:fs';
+import readline from 'node:readline';
+import type { Knex } from 'knex';
+import type { Database } from '../db/knex';
+import { BadInputError } from '../graphql/errors';
+import { CatalogRepository } from '../modules/catalog/catalog.repository';
+import { SegmentRepository } from '../modules/segments/segment.repository';
+import type { WriteLanguage } from '../modules/segments/segment.validation';
+import { type ImportEntity, type ImportKind, KINDS, parseLine } from './import.lines';
+import { ImportRepository } from './import.repository';
+
+export interface ImportOptions {
+  db: Database;
+  tenant: string;
+  files: readonly string[];
+  /** Lines of one kind written per transaction (default 1000). */
+  batchSize?: number;
+  /** For localized fields given as plain strings. */
+  lang?: WriteLanguage;
+  /** Called at most every `progressEveryMs` while reading, and once at the end. */
+  onProgress?: (p: ImportProgress) => void;
+  progressEveryMs?: number;
+  /** Called for each rejected line, as soon as it is known. */
+  onReject?: (r: Rejection) => void;
+}
+
+export interface Rejection {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+export interface ImportProgress {
+  /** Non-blank lines read so far. */
+  read: number;
+  /** Lines whose entity is in the database. */
+  written: number;
+  rejected: number;
+  elapsedMs: number;
+  /** Lines read per second so far. */
+  rate: number;
+}
+
+export interface ImportSummary extends ImportProgress {
+  byKind: Record<ImportKind, number>;
+  /** The first MAX_KEPT_REJECTIONS rejections (all of them go to onReject). */
+  rejections: Rejection[];
+}
+
+const DEFAULT_BATCH = 1000;
+const MAX_KEPT_REJECTIONS = 1000;
+
+interface Pending<E extends ImportEntity = ImportEntity> {
+  file: string;
+  line: number;
+  entity: E;
+}
+
+type PendingOf<K extends ImportKind> = Pending<Extract<ImportEntity, { kind: K }>>;
+
+/**
+ * Streams NDJSON files into the reference store and the assignment tables of one tenant.
+ *
+ * Lines are read one at a time (readline over a read stream; a file is never held whole),
+ * validated by the rules the GraphQL mutations use, and buffered per kind. A full buffer is
+ * written in one transaction of multi-row statements. A line that fails validation — or names
+ * a segment the tenant lacks, or would make a category its own ancestor — is reported with its
+ * file and line number and skipped; the rest goes on. Database errors are fatal (thrown).
+ */
+export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
+  const { db, tenant } = opts;
+  const batchSize = Math.max(1, opts.batchSize ?? DEFAULT_BATCH);
+  const lang = opts.lang ?? { defaultLanguage: 'en' };
+  const catalog = new CatalogRepository(db, new SegmentRepository(db, false));
+  const assignments = new ImportRepository(db);
+  const started = Date.now();
+  const byKind = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<ImportKind, number>;
+  const rejections: Rejection[] = [];
+  const buffers = new Map<ImportKind, Pending[]>(KINDS.map((k) => [k, []]));
+  let read = 0;
+  let written = 0;
+  let rejected = 0;
+
+  const progress = (): ImportProgress => {
+    const elapsedMs = Date.now() - started;
+    return { read, written, rejected, elapsedMs, rate: elapsedMs > 0 ? Math.round((read * 1000) / elapsedMs) : read };
+  };
+  const reject = (file: string, line: number, reason: string): void => {
+    rejected++;
+    const r = { file, line, reason };
+    if (rejections.length < MAX_KEPT_REJECTIONS) rejections.push(r);
+    opts.onReject?.(r);
+  };
+  const accepted = (kind: ImportKind, n: number): void => {
+    written += n;
+    byKind[kind] += n;
+  };
+
+  /** Writes one kind's buffer in one transaction. */
+  const flush = async (kind: ImportKind): Promise<void> => {
+    const batch = buffers.get(kind) as Pending[];
+    if (!batch.length) return;
+    buffers.set(kind, []);
+    await db.knex.transaction(async (trx) => {
+      switch (kind) {
+        case 'customer': {
+          const list = lastPerKey(batch as PendingOf<'customer'>[], (e) => e.draft.id);
+          await catalog.upsertCustomers(
+            tenant,
+            list.map((p) => p.entity.draft),
+            { trx },
+          );
+          return accepted(kind, batch.length);
+        }
+        case 'legalEntity': {
+          const list = lastPerKey(batch as PendingOf<'legalEntity'>[], (e) => e.draft.id);
+          await catalog.upsertLegalEntities(
+            tenant,
+            list.map((p) => p.entity.draft),
+            { trx },
+          );
+          return accepted(kind, batch.length);
+        }
+        case 'product': {
+          const list = lastPerKey(batch as PendingOf<'product'>[], (e) => e.draft.id);
+          await catalog.upsertProducts(
+            tenant,
+            list.map((p) => p.entity.draft),
+            { trx },
+          );
+          return accepted(kind, batch.length);
+        }
+        case 'category': {
+          const list = lastPerKey(batch as PendingOf<'category'>[], (e) => e.draft.id);
+          const { cyclic } = await catalog.upsertCategories(
+            tenant,
+            list.map((p) => p.entity.draft),
+            { trx },
+          );
+          // Every line of a refused id is rejected (earlier ones were superseded by it, not written).
+          const refused = new Set(cyclic.map((i) => (list[i] as PendingOf<'category'>).entity.draft.id));
+          let n = 0;
+          for (const p of batch as PendingOf<'category'>[]) {
+            if (refused.has(p.entity.draft.id)) reject(p.file, p.line, 'parentId: the category would become its own ancestor');
+            else n++;
+          }
+          return accepted(kind, n);
+        }
+        case 'customerAssignment': {
+          const ok = await withKnownSegments(trx, batch as PendingOf<'customerAssignment'>[]);
+          const list = lastPerKey(
+            ok,
+            (e) => `${e.draft.segmentId}\u0000${e.draft.customerId}\u0000${e.draft.legalEntityId ?? ''}`,
+          );
+          await assignments.upsertCustomerAssignments(
+            trx,
+            tenant,
+            list.map((p) => p.entity.draft),
+          );
+          return accepted(kind, ok.length);
+        }
+        case 'itemAssignment': {
+          const ok = await withKnownSegments(trx, batch as PendingOf<'itemAssignment'>[]);
+          const list = lastPerKey(ok, (e) => `${e.draft.segmentId}\u0000${e.draft.type}\u0000${e.draft.itemId}`);
+          await assignments.upsertItemAssignments(
+            trx,
+            tenant,
+            list.map((p) => p.entity.draft),
+          );
+          return accepted(kind, ok.length);
+        }
+      }
+    });
+  };
+
+  /** Drops (and reports) lines whose segment the tenant does not have: one query per batch. */
+  const withKnownSegments = async <E extends Extract<ImportEntity, { draft: { segmentId: string } }>>(
+    trx: Knex.Transaction,
+    batch: Pending<E>[],
+  ): Promise<Pending<E>[]> => {
+    const known = await assignments.existingSegments(trx, tenant, [...new Set(batch.map((p) => p.entity.draft.segmentId))]);
+    return batch.filter((p) => {
+      if (known.has(p.entity.draft.segmentId)) return true;
+      reject(p.file, p.line, `segmentId: no segment ${p.entity.draft.segmentId} in tenant ${tenant}`);
+      return false;
+    });
+  };
+
+  const every = opts.progressEveryMs ?? 1000;
+  let lastReport = started;
+  for (const file of opts.files) {
+    const input = fs.createReadStream(file, { encoding: 'utf8' });
+    const lines = readline.createInterface({ input, crlfDelay: Infinity });
+    let lineNo = 0;
+    try {
+      for await (const text of lines) {
+        lineNo++;
+        if (text.trim() === '') continue;
+        read++;
+        let entity: ImportEntity;
+        try {
+          entity = parseLine(lineNo === 1 ? stripBom(text) : text, lang);
+        } catch (e) {
+          if (!(e instanceof BadInputError)) throw e;
+          reject(file, lineNo, e.message);
+          continue;
+        }
+        const buffer = buffers.get(entity.kind) as Pending[];
+        buffer.push({ file, line: lineNo, entity });
+        if (buffer.length >= batchSize) await flush(entity.kind);
+        if (opts.onProgress && Date.now() - lastReport >= every) {
+          lastReport = Date.now();
+          opts.onProgress(progress());
+        }
+      }
+    } finally {
+      lines.close();
+      input.destroy();
+    }
+  }
+  for (const kind of KINDS) await flush(kind);
+  const summary = { ...progress(), byKind, rejections };
+  opts.onProgress?.(summary);
+  return summary;
+}
+
+/**
+ * The last line of each key wins within a batch, as it would line by line; one row per key
+ * keeps a multi-row statement free of self-conflicts and link tables free of duplicates.
+ */
+function lastPerKey<E extends ImportEntity>(batch: Pending<E>[], key: (e: E) => string): Pending<E>[] {
+  const byKey = new Map<string, Pending<E>>();
+  for (const p of batch) {
+    const k = key(p.entity);
+    byKey.delete(k); // re-insert so the order follows the last occurrence
+    byKey.set(k, p);
+  }
+  return [...byKey.values()];
+}
+
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
