@@ -1,10 +1,328 @@
+import type { Knex } from 'knex';
 import type { Database } from '../../db/knex';
-import type { SegmentRepository } from '../segments/segment.repository';
+import { jsonOrNull, msToDate, parseJson, toInt } from '../../db/rows';
+import { ConflictError, MSG_CHANGED, notFound } from '../../graphql/errors';
+import { makeResolver } from '../../query/fields';
+import type { Paging } from '../../query/paging';
+import { applyQ } from '../../query/q-compile';
+import type { QTerm } from '../../query/q-parser';
+import { applySort, type SortKey } from '../../query/sort';
+import type { Membership, SegmentRepository } from '../segments/segment.repository';
+import { type BulkOutcome, bulkError, bulkOk } from '../shared/bulk';
+import { AssignmentType, type CustomerAssignmentRecord } from './customer-assignment.type';
+import { type CustomerAssignmentDraft, type CustomerAssignmentKey, keyString } from './customer-assignment.validation';
 
-/** Stub: filled in by the issue-3 work on this module. */
+/**
+ * Fields `q` and `sort` may name for customer assignments (DECISIONS.md "Searchable fields").
+ * B2C rows store '' as their legal entity (a primary key cannot hold NULL); NULLIF exposes it
+ * as NULL, so `legalEntityId:null` finds B2C rows and no value ever matches one.
+ */
+export const customerAssignmentFields = makeResolver({
+  columns: {
+    'customer.id': { column: 'ca.customer_id', kind: 'string' },
+    'legalEntity.id': { column: "NULLIF(ca.legal_entity_id, '')", kind: 'string' },
+    assignmentType: { column: 'ca.assignment_type', kind: 'enum', enumValues: Object.values(AssignmentType) },
+    'metadata.createdAt': { column: 'ca.created_at', kind: 'instant' },
+    'metadata.modifiedAt': { column: 'ca.modified_at', kind: 'instant' },
+    'metadata.version': { column: 'ca.version', kind: 'number' },
+  },
+  aliases: {
+    customerId: 'customer.id',
+    legalEntityId: 'legalEntity.id',
+    metadataCreatedAt: 'metadata.createdAt',
+    metadataModifiedAt: 'metadata.modifiedAt',
+  },
+  json: { mixins: 'ca.mixins', 'metadata.mixins': 'ca.metadata_mixins' },
+});
+
+export interface CustomerAssignmentFilter {
+  terms?: QTerm[];
+  /** Only this customer's own assignments (segment_read_own): B2C ones, and B2B ones for the legal entity when given. */
+  own?: Membership;
+}
+
+/** A key with the segment it belongs to: what the by-key loader is asked for. */
+export interface SegmentAssignmentKey extends CustomerAssignmentKey {
+  segmentId: string;
+}
+
+interface CustomerAssignmentRow {
+  tenant: string;
+  segment_id: string;
+  customer_id: string;
+  legal_entity_id: string;
+  assignment_type: string;
+  mixins: string | null;
+  metadata_mixins: string | null;
+  version: number | string;
+  created_at: number | string;
+  modified_at: number | string;
+}
+
+export function toCustomerAssignmentRecord(row: CustomerAssignmentRow): CustomerAssignmentRecord {
+  return {
+    tenant: row.tenant,
+    segmentId: row.segment_id,
+    customerId: row.customer_id,
+    legalEntityId: row.legal_entity_id === '' ? null : row.legal_entity_id,
+    assignmentType: row.assignment_type as AssignmentType,
+    mixins: parseJson(row.mixins),
+    metadata: {
+      createdAt: msToDate(row.created_at) as Date,
+      modifiedAt: msToDate(row.modified_at) as Date,
+      version: toInt(row.version),
+      mixins: parseJson(row.metadata_mixins),
+    },
+  };
+}
+
+const TABLE = 'customer_assignments';
+const PRIMARY_KEY = ['tenant', 'segment_id', 'customer_id', 'legal_entity_id'];
+const MUTABLE = ['assignment_type', 'mixins', 'metadata_mixins', 'version', 'modified_at'];
+/** DECISIONS.md: without `sort`, creation time; the rest of the key makes paging stable. */
+const TIEBREAK = ['ca.created_at', 'ca.customer_id', 'ca.legal_entity_id'];
+
+/**
+ * `((customer_id = ? AND legal_entity_id = ?) OR …)`: one group per key, so the primary key
+ * serves each. `prefix` is the table alias ('' for DELETE, which takes no alias on MariaDB).
+ */
+function whereKeys(
+  qb: Knex.QueryBuilder,
+  keys: readonly (CustomerAssignmentKey & { segmentId?: string })[],
+  prefix: 'ca.' | '',
+): void {
+  qb.where((w) => {
+    for (const k of keys) {
+      const group: Record<string, string> = {
+        [`${prefix}customer_id`]: k.customerId,
+        [`${prefix}legal_entity_id`]: k.legalEntityId ?? '',
+      };
+      if (k.segmentId !== undefined) group[`${prefix}segment_id`] = k.segmentId;
+      w.orWhere(group);
+    }
+  });
+}
+
+/** The stored state an upsert needs, read and locked in one statement. */
+interface WriteState {
+  segmentExists: boolean;
+  stored: Map<string, { version: number; createdAt: number }>;
+}
+
 export class CustomerAssignmentRepository {
   constructor(
     protected readonly db: Database,
     protected readonly segments: SegmentRepository,
   ) {}
+
+  /** Batch function of the by-key loader: one query, results in key order, misses null. */
+  async findByKeys(tenant: string, keys: readonly SegmentAssignmentKey[]): Promise<(CustomerAssignmentRecord | null)[]> {
+    if (!keys.length) return [];
+    const qb = this.db.knex(`${TABLE} as ca`).where('ca.tenant', tenant);
+    whereKeys(qb, keys, 'ca.');
+    const rows: CustomerAssignmentRow[] = await qb.select('ca.*');
+    const byKey = new Map(rows.map((r) => [keyString(r.segment_id, rowKey(r)), toCustomerAssignmentRecord(r)]));
+    return keys.map((k) => byKey.get(keyString(k.segmentId, k)) ?? null);
+  }
+
+  async list(
+    tenant: string,
+    segmentId: string,
+    filter: CustomerAssignmentFilter,
+    sort: SortKey[],
+    paging: Paging,
+  ): Promise<CustomerAssignmentRecord[]> {
+    const qb = this.filtered(tenant, [segmentId], filter).select('ca.*');
+    applySort(qb, sort, TIEBREAK);
+    const rows: CustomerAssignmentRow[] = await qb.limit(paging.pageSize).offset(paging.offset);
+    return rows.map(toCustomerAssignmentRecord);
+  }
+
+  async count(tenant: string, segmentId: string, filter: CustomerAssignmentFilter): Promise<number> {
+    const [n] = await this.countForSegments(tenant, [segmentId], filter);
+    return n;
+  }
+
+  /**
+   * One page per segment for any number of segments, in one statement: ROW_NUMBER() numbers each
+   * segment's matches in the requested order and the outer query keeps the page's window.
+   * Results in key order; a segment without matches gets [].
+   */
+  async listForSegments(
+    tenant: string,
+    segmentIds: readonly string[],
+    filter: CustomerAssignmentFilter,
+    sort: SortKey[],
+    paging: Paging,
+  ): Promise<CustomerAssignmentRecord[][]> {
+    if (!segmentIds.length) return [];
+    const order = [...sort.map((k) => `${k.sql} ${k.desc ? 'DESC' : 'ASC'}`), ...TIEBREAK.map((c) => `${c} ASC`)].join(', ');
+    const inner = this.filtered(tenant, segmentIds, filter)
+      .select('ca.*')
+      .select(
+        this.db.knex.raw(
+          `ROW_NUMBER() OVER (PARTITION BY ca.segment_id ORDER BY ${order}) AS rn`,
+          sort.flatMap((k) => k.bindings) as Knex.RawBinding[],
+        ),
+      );
+    const rows: (CustomerAssignmentRow & { rn: unknown })[] = await this.db.knex
+      .select('*')
+      .from(inner.as('w'))
+      .where('w.rn', '>', paging.offset)
+      .andWhere('w.rn', '<=', paging.offset + paging.pageSize)
+      .orderBy([
+        { column: 'w.segment_id', order: 'asc' },
+        { column: 'w.rn', order: 'asc' },
+      ]);
+    const bySegment = new Map<string, CustomerAssignmentRecord[]>(segmentIds.map((id) => [id, []]));
+    for (const { rn: _rn, ...row } of rows) bySegment.get(row.segment_id)?.push(toCustomerAssignmentRecord(row));
+    return segmentIds.map((id) => bySegment.get(id) ?? []);
+  }
+
+  /** Matches per segment, one GROUP BY for any number of segments; key order, 0 for none. */
+  async countForSegments(tenant: string, segmentIds: readonly string[], filter: CustomerAssignmentFilter): Promise<number[]> {
+    if (!segmentIds.length) return [];
+    const rows = (await this.filtered(tenant, segmentIds, filter)
+      .select('ca.segment_id')
+      .count({ n: '*' })
+      .groupBy('ca.segment_id')) as { segment_id: string; n: number | string }[];
+    const bySegment = new Map(rows.map((r) => [r.segment_id, toInt(r.n)]));
+    return segmentIds.map((id) => bySegment.get(id) ?? 0);
+  }
+
+  private filtered(tenant: string, segmentIds: readonly string[], f: CustomerAssignmentFilter): Knex.QueryBuilder {
+    const qb = this.db.knex(`${TABLE} as ca`).where('ca.tenant', tenant);
+    if (segmentIds.length === 1) qb.where('ca.segment_id', segmentIds[0]);
+    else qb.whereIn('ca.segment_id', segmentIds as string[]);
+    if (f.own) {
+      qb.where('ca.customer_id', f.own.customerId);
+      if (f.own.legalEntityId !== undefined) qb.whereIn('ca.legal_entity_id', ['', f.own.legalEntityId]);
+    }
+    if (f.terms?.length) applyQ(qb, f.terms, customerAssignmentFields, this.db.dialect);
+    return qb;
+  }
+
+  /** PUT semantics: create when missing (version ignored), else replace with the version check. 404 without the segment. */
+  async upsert(
+    tenant: string,
+    segmentId: string,
+    draft: CustomerAssignmentDraft,
+  ): Promise<{ created: boolean; assignment: CustomerAssignmentRecord }> {
+    return this.db.knex.transaction(async (trx) => {
+      const { outcomes, rows } = await this.write(trx, tenant, segmentId, [draft]);
+      const [outcome] = outcomes;
+      if (outcome.code === 409) throw new ConflictError(MSG_CHANGED, draft.customerId);
+      return { created: outcome.code === 201, assignment: toCustomerAssignmentRecord(rows[0]) };
+    });
+  }
+
+  /**
+   * Bulk upsert: one read of the segment and the stored versions, then one multi-row INSERT …
+   * ON CONFLICT MERGE for creations and updates together. Elements that already failed
+   * validation arrive as outcomes and pass through. A key repeated in the request is 409: the
+   * element after the first would race against it.
+   */
+  async upsertMany(tenant: string, segmentId: string, drafts: (CustomerAssignmentDraft | BulkOutcome)[]): Promise<BulkOutcome[]> {
+    return this.db.knex.transaction(async (trx) => (await this.write(trx, tenant, segmentId, drafts)).outcomes);
+  }
+
+  private async write(
+    trx: Knex.Transaction,
+    tenant: string,
+    segmentId: string,
+    drafts: (CustomerAssignmentDraft | BulkOutcome)[],
+  ): Promise<{ outcomes: BulkOutcome[]; rows: CustomerAssignmentRow[] }> {
+    const valid = drafts.filter((d): d is CustomerAssignmentDraft => !isOutcome(d));
+    const state = await this.writeState(trx, tenant, segmentId, valid);
+    if (!state.segmentExists) throw notFound(segmentId);
+    const now = Date.now();
+    const seen = new Set<string>();
+    const rows: CustomerAssignmentRow[] = [];
+    const outcomes = drafts.map((d) => {
+      if (isOutcome(d)) return d;
+      const key = keyString(segmentId, d);
+      if (seen.has(key)) return bulkError(409, 'The assignment appears more than once in this request.');
+      seen.add(key);
+      const stored = state.stored.get(key);
+      if (stored && d.expectedVersion !== undefined && d.expectedVersion !== stored.version) {
+        return bulkError(409, MSG_CHANGED);
+      }
+      rows.push({
+        tenant,
+        segment_id: segmentId,
+        customer_id: d.customerId,
+        legal_entity_id: d.legalEntityId ?? '',
+        // DECISIONS.md: whatever the API writes is MANUAL; AUTOMATIC is the service's own.
+        assignment_type: AssignmentType.MANUAL,
+        mixins: jsonOrNull(d.mixins),
+        metadata_mixins: jsonOrNull(d.metadataMixins),
+        version: stored ? stored.version + 1 : 1,
+        created_at: stored ? stored.createdAt : now,
+        modified_at: now,
+      });
+      return bulkOk(stored ? 204 : 201);
+    });
+    // The locking read above holds the segment row, so writers of one segment take turns.
+    if (rows.length) await trx(TABLE).insert(rows).onConflict(PRIMARY_KEY).merge(MUTABLE);
+    return { outcomes, rows };
+  }
+
+  /**
+   * Whether the segment exists, and the stored version of each key, in one locking read: the
+   * segment row LEFT JOIN the assignments with those keys. No row at all = no segment.
+   */
+  private async writeState(
+    trx: Knex.Transaction,
+    tenant: string,
+    segmentId: string,
+    keys: readonly CustomerAssignmentKey[],
+  ): Promise<WriteState> {
+    const groups = keys.map(() => '(ca.customer_id = ? AND ca.legal_entity_id = ?)');
+    const bindings = keys.flatMap((k) => [k.customerId, k.legalEntityId ?? '']);
+    const rows: { customer_id: string | null; legal_entity_id: string | null; version: unknown; created_at: unknown }[] =
+      await trx('segments as s')
+        .select('ca.customer_id', 'ca.legal_entity_id', 'ca.version', 'ca.created_at')
+        .joinRaw(
+          `LEFT JOIN ${TABLE} ca ON ca.tenant = s.tenant AND ca.segment_id = s.id AND (${groups.length ? groups.join(' OR ') : '1 = 0'})`,
+          bindings,
+        )
+        .where('s.tenant', tenant)
+        .where('s.id', segmentId)
+        .forUpdate();
+    const stored = new Map<string, { version: number; createdAt: number }>();
+    for (const r of rows) {
+      if (r.customer_id === null || r.legal_entity_id === null) continue;
+      const key = keyString(segmentId, { customerId: r.customer_id, legalEntityId: r.legal_entity_id || null });
+      stored.set(key, { version: toInt(r.version), createdAt: toInt(r.created_at) });
+    }
+    return { segmentExists: rows.length > 0, stored };
+  }
+
+  /** DELETE is idempotent: a missing assignment (or segment) is fine. */
+  async delete(tenant: string, segmentId: string, key: CustomerAssignmentKey): Promise<void> {
+    await this.deleteMany(tenant, segmentId, [key]);
+  }
+
+  /** One DELETE for all the keys; every valid element is 204, whether or not it existed. */
+  async deleteMany(tenant: string, segmentId: string, input: (CustomerAssignmentKey | BulkOutcome)[]): Promise<BulkOutcome[]> {
+    const keys = input.filter((k): k is CustomerAssignmentKey => !isOutcome(k));
+    if (keys.length) {
+      const qb = this.db.knex(TABLE).where({ tenant, segment_id: segmentId });
+      whereKeys(
+        qb,
+        keys.map((k) => ({ customerId: k.customerId, legalEntityId: k.legalEntityId })),
+        '',
+      );
+      await qb.delete();
+    }
+    return input.map((k) => (isOutcome(k) ? k : bulkOk(204)));
+  }
+}
+
+function rowKey(r: CustomerAssignmentRow): CustomerAssignmentKey {
+  return { customerId: r.customer_id, legalEntityId: r.legal_entity_id === '' ? null : r.legal_entity_id };
+}
+
+function isOutcome(d: unknown): d is BulkOutcome {
+  return typeof d === 'object' && d !== null && 'code' in d && 'status' in d;
 }

@@ -1,0 +1,80 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Customer, LegalEntity } from '../catalog/catalog.type';
+import { type JsonObject, Metadata, Segment, type SegmentRecord } from '../segments/segment.type';
+
+export enum AssignmentType {
+  MANUAL = 'MANUAL',
+  AUTOMATIC = 'AUTOMATIC',
+}
+registerEnumType(AssignmentType, {
+  name: 'AssignmentType',
+  description: 'How a customer came into a segment.',
+  valuesConfig: {
+    MANUAL: { description: 'Written through the API.' },
+    AUTOMATIC: { description: 'Derived by the service itself (reserved).' },
+  },
+});
+
+/** A customer assignment as the repository returns it; the GraphQL `CustomerAssignment` resolves from it. */
+export interface CustomerAssignmentRecord {
+  tenant: string;
+  segmentId: string;
+  customerId: string;
+  /** null for a B2C assignment (stored as ''). */
+  legalEntityId: string | null;
+  assignmentType: AssignmentType;
+  mixins: JsonObject | null;
+  metadata: Metadata;
+}
+
+@ObjectType({ description: 'A customer (B2C) or a customer acting for a legal entity (B2B) assigned to a segment.' })
+export class CustomerAssignment {
+  @Field(() => ID)
+  segmentId!: string;
+
+  @Field(() => Customer, { description: 'From the reference store; the id alone when the store does not know it.' })
+  customer!: Customer;
+
+  @Field(() => LegalEntity, {
+    nullable: true,
+    description: 'Null for a B2C assignment. From the reference store; the id alone when the store does not know it.',
+  })
+  legalEntity!: LegalEntity | null;
+
+  @Field(() => AssignmentType)
+  assignmentType!: AssignmentType;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Free-form attributes, stored verbatim.' })
+  mixins!: JsonObject | null;
+
+  @Field(() => Metadata)
+  metadata!: Metadata;
+
+  @Field(() => Segment, { nullable: true, description: 'The segment the customer is assigned to.' })
+  segment!: SegmentRecord | null;
+}
+
+@ObjectType({ description: 'One page of customer assignments.' })
+export class CustomerAssignmentPage {
+  @Field(() => [CustomerAssignment])
+  items!: CustomerAssignmentRecord[];
+
+  @Field(() => Int, { description: 'Matches ignoring paging. Counted only when asked for.' })
+  totalCount!: number;
+
+  @Field(() => Int)
+  pageNumber!: number;
+
+  @Field(() => Int)
+  pageSize!: number;
+}
+
+@ObjectType()
+export class UpsertCustomerAssignmentPayload {
+  @Field({ description: 'True when the assignment did not exist and was created.' })
+  created!: boolean;
+
+  @Field(() => CustomerAssignment)
+  assignment!: CustomerAssignmentRecord;
+}
