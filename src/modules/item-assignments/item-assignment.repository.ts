@@ -1,10 +1,349 @@
+import type { Knex } from 'knex';
 import type { Database } from '../../db/knex';
-import type { SegmentRepository } from '../segments/segment.repository';
+import { isDuplicateKey } from '../../db/errors';
+import { jsonOrNull, msToDate, parseJson, toInt } from '../../db/rows';
+import { ConflictError, MSG_CHANGED, notFound } from '../../graphql/errors';
+import { makeResolver } from '../../query/fields';
+import type { Paging } from '../../query/paging';
+import { applyQ } from '../../query/q-compile';
+import type { QTerm } from '../../query/q-parser';
+import { applySort, type SortKey } from '../../query/sort';
+import { type BulkOutcome, bulkError, bulkOk } from '../shared/bulk';
+import type { Membership, SegmentRepository } from '../segments/segment.repository';
+import { type ItemAssignmentRecord, ItemType } from './item-assignment.type';
 
-/** Stub: filled in by the issue-3 work on this module. */
+/** Fields `q` and `sort` may name for item assignments (DECISIONS.md "Searchable fields"). */
+export const itemAssignmentFields = makeResolver({
+  columns: {
+    'item.id': { column: 'ia.item_id', kind: 'string' },
+    type: { column: 'ia.type', kind: 'enum', enumValues: [ItemType.PRODUCT, ItemType.CATEGORY] },
+    segmentId: { column: 'ia.segment_id', kind: 'string' },
+    'metadata.createdAt': { column: 'ia.created_at', kind: 'instant' },
+    'metadata.modifiedAt': { column: 'ia.modified_at', kind: 'instant' },
+    'metadata.version': { column: 'ia.version', kind: 'number' },
+  },
+  aliases: { itemId: 'item.id', metadataCreatedAt: 'metadata.createdAt', metadataModifiedAt: 'metadata.modifiedAt' },
+  json: { mixins: 'ia.mixins', 'metadata.mixins': 'ia.metadata_mixins' },
+});
+
+/** Without `sort`, and after it: a stable order (creation time, then the key). */
+const TIEBREAK = ['ia.created_at', 'ia.segment_id', 'ia.type', 'ia.item_id'];
+
+/** Conditions on the segment an item belongs to: what cross-segment listings and read_own filter on. */
+export interface SegmentScope {
+  siteCode?: string;
+  activeOnly?: boolean;
+  member?: Membership;
+}
+
+export interface ItemAssignmentFilter {
+  segmentIds?: readonly string[];
+  type?: ItemType;
+  terms?: QTerm[];
+  segments?: SegmentScope;
+}
+
+export interface ItemKey {
+  segmentId: string;
+  type: ItemType;
+  itemId: string;
+}
+
+/** What a PUT writes; `expectedVersion` is only the lock check. */
+export interface ItemAssignmentDraft {
+  mixins: Record<string, unknown> | null;
+  metadataMixins: Record<string, string> | null;
+  expectedVersion?: number;
+}
+
+export interface ItemAssignmentBulkDraft extends ItemAssignmentDraft {
+  itemId: string;
+}
+
+interface ItemAssignmentRow {
+  tenant: string;
+  segment_id: string;
+  type: string;
+  item_id: string;
+  mixins: string | null;
+  metadata_mixins: string | null;
+  version: number | string;
+  created_at: number | string;
+  modified_at: number | string;
+}
+
+const PK = ['tenant', 'segment_id', 'type', 'item_id'];
+/** How often a single upsert that lost a race against a concurrent writer starts over. */
+const MAX_ATTEMPTS = 3;
+
+/** A concurrent writer changed the row between our read and our guarded write. */
+class LostRace extends Error {}
+const MUTABLE = ['mixins', 'metadata_mixins', 'version', 'modified_at'];
+
+export function toItemAssignmentRecord(row: ItemAssignmentRow): ItemAssignmentRecord {
+  return {
+    tenant: row.tenant,
+    segmentId: row.segment_id,
+    type: row.type as ItemType,
+    itemId: row.item_id,
+    mixins: parseJson(row.mixins),
+    metadata: {
+      createdAt: msToDate(row.created_at) as Date,
+      modifiedAt: msToDate(row.modified_at) as Date,
+      version: toInt(row.version),
+      mixins: parseJson(row.metadata_mixins),
+    },
+  };
+}
+
+function draftColumns(d: ItemAssignmentDraft): Pick<ItemAssignmentRow, 'mixins' | 'metadata_mixins'> {
+  return { mixins: jsonOrNull(d.mixins), metadata_mixins: jsonOrNull(d.metadataMixins) };
+}
+
 export class ItemAssignmentRepository {
   constructor(
-    protected readonly db: Database,
-    protected readonly segments: SegmentRepository,
+    private readonly db: Database,
+    private readonly segments: SegmentRepository,
   ) {}
+
+  /** Batch function of the `itemAssignmentByKey` loader: one query, key order, misses null. */
+  async findByKeys(tenant: string, keys: readonly ItemKey[]): Promise<(ItemAssignmentRecord | null)[]> {
+    const rows: ItemAssignmentRow[] = await this.db
+      .knex('item_assignments')
+      .where('tenant', tenant)
+      .whereIn(
+        ['segment_id', 'type', 'item_id'],
+        keys.map((k) => [k.segmentId, k.type, k.itemId]),
+      );
+    const byKey = new Map(rows.map((r) => [keyString(r.segment_id, r.type, r.item_id), toItemAssignmentRecord(r)]));
+    return keys.map((k) => byKey.get(keyString(k.segmentId, k.type, k.itemId)) ?? null);
+  }
+
+  async list(tenant: string, filter: ItemAssignmentFilter, sort: SortKey[], paging: Paging): Promise<ItemAssignmentRecord[]> {
+    const qb = this.filtered(tenant, filter).select('ia.*');
+    applySort(qb, sort, TIEBREAK);
+    const rows: ItemAssignmentRow[] = await qb.limit(paging.pageSize).offset(paging.offset);
+    return rows.map(toItemAssignmentRecord);
+  }
+
+  async count(tenant: string, filter: ItemAssignmentFilter): Promise<number> {
+    const row = (await this.filtered(tenant, filter).count({ n: '*' }).first()) as { n: number | string } | undefined;
+    return row ? toInt(row.n) : 0;
+  }
+
+  /**
+   * One page per segment, for any number of segments in one query: rows are numbered within
+   * their segment by the requested order and the page is cut out of each numbering. Batch
+   * function of the `itemAssignmentsBySegmentId` loaders; key order, `[]` for none.
+   */
+  async pagesBySegmentIds(
+    tenant: string,
+    segmentIds: readonly string[],
+    filter: Omit<ItemAssignmentFilter, 'segmentIds'>,
+    sort: SortKey[],
+    paging: Paging,
+  ): Promise<ItemAssignmentRecord[][]> {
+    const order = [...sort.map((k) => `${k.sql} ${k.desc ? 'DESC' : 'ASC'}`), ...TIEBREAK.map((c) => `${c} ASC`)].join(', ');
+    const numbered = this.filtered(tenant, { ...filter, segmentIds })
+      .select('ia.*')
+      .select(
+        this.db.knex.raw(
+          `ROW_NUMBER() OVER (PARTITION BY ia.segment_id ORDER BY ${order}) AS rn`,
+          sort.flatMap((k) => k.bindings) as Knex.RawBinding[],
+        ),
+      );
+    const rows: (ItemAssignmentRow & { rn: number | string })[] = await this.db.knex
+      .select('p.*')
+      .from(numbered.as('p'))
+      .where('p.rn', '>', paging.offset)
+      .andWhere('p.rn', '<=', paging.offset + paging.pageSize)
+      .orderBy([{ column: 'p.segment_id' }, { column: 'p.rn' }]);
+    const bySegment = new Map<string, ItemAssignmentRecord[]>();
+    for (const row of rows) {
+      const list = bySegment.get(row.segment_id) ?? [];
+      list.push(toItemAssignmentRecord(row));
+      bySegment.set(row.segment_id, list);
+    }
+    return segmentIds.map((id) => bySegment.get(id) ?? []);
+  }
+
+  /** Matches per segment in one GROUP BY query; key order, 0 for none. */
+  async countsBySegmentIds(
+    tenant: string,
+    segmentIds: readonly string[],
+    filter: Omit<ItemAssignmentFilter, 'segmentIds'>,
+  ): Promise<number[]> {
+    const rows: { segment_id: string; n: number | string }[] = await this.filtered(tenant, { ...filter, segmentIds })
+      .select('ia.segment_id')
+      .count({ n: '*' })
+      .groupBy('ia.segment_id');
+    const bySegment = new Map(rows.map((r) => [r.segment_id, toInt(r.n)]));
+    return segmentIds.map((id) => bySegment.get(id) ?? 0);
+  }
+
+  private filtered(tenant: string, f: ItemAssignmentFilter): Knex.QueryBuilder {
+    const qb = this.db.knex('item_assignments as ia').where('ia.tenant', tenant);
+    if (f.segmentIds) qb.whereIn('ia.segment_id', f.segmentIds as string[]);
+    if (f.type) qb.where('ia.type', f.type);
+    if (f.segments) qb.whereIn('ia.segment_id', this.segmentSubquery(tenant, f.segments));
+    if (f.terms?.length) applyQ(qb, f.terms, itemAssignmentFields, this.db.dialect);
+    return qb;
+  }
+
+  /** Ids of the segments in scope; the active and membership rules are SegmentRepository's. */
+  private segmentSubquery(tenant: string, scope: SegmentScope): Knex.QueryBuilder {
+    const sub = this.db.knex('segments as s').select('s.id').where('s.tenant', tenant);
+    if (scope.siteCode !== undefined) sub.where('s.site_code', scope.siteCode);
+    if (scope.activeOnly) this.segments.activeCondition(sub);
+    if (scope.member) sub.whereIn('s.id', this.segments.memberSubquery(tenant, scope.member));
+    return sub;
+  }
+
+  /**
+   * Writes need their segment, and lock it first so every writer takes its locks in the same
+   * order: a shared lock keeps a concurrent segment delete from slipping between this check and
+   * the write; `exclusive` (bulk upserts) queues bulk writers of one segment behind each other,
+   * whose gap locks on missing rows would otherwise deadlock on MariaDB. SQLite serialises
+   * writers anyway.
+   */
+  private async requireSegment(trx: Knex.Transaction, tenant: string, segmentId: string, exclusive = false): Promise<void> {
+    const read = trx('segments').select('id').where({ tenant, id: segmentId });
+    const hit = await (exclusive ? read.forUpdate() : read.forShare()).first();
+    if (!hit) throw notFound(segmentId);
+  }
+
+  /**
+   * PUT semantics: create when missing (version ignored), else replace with the version check.
+   * Optimistic, without row locks: the UPDATE is guarded by the version just read, and a
+   * concurrent create of the same key fails on the primary key. A request that loses such a race
+   * starts over and is judged against the winner's state (so "no version, no check" holds under
+   * concurrency too); one that keeps losing gets 409.
+   */
+  async upsert(
+    tenant: string,
+    key: ItemKey,
+    draft: ItemAssignmentDraft,
+  ): Promise<{ created: boolean; assignment: ItemAssignmentRecord }> {
+    const where = { tenant, segment_id: key.segmentId, type: key.type, item_id: key.itemId };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.knex.transaction(async (trx) => {
+          await this.requireSegment(trx, tenant, key.segmentId);
+          const current: ItemAssignmentRow | undefined = await trx('item_assignments').where(where).first();
+          const now = Date.now();
+          if (!current) {
+            const row: ItemAssignmentRow = { ...where, ...draftColumns(draft), version: 1, created_at: now, modified_at: now };
+            await trx('item_assignments').insert(row);
+            return { created: true, assignment: toItemAssignmentRecord(row) };
+          }
+          const version = toInt(current.version);
+          if (draft.expectedVersion !== undefined && draft.expectedVersion !== version) {
+            throw new ConflictError(MSG_CHANGED, key.itemId);
+          }
+          const row: ItemAssignmentRow = { ...current, ...draftColumns(draft), version: version + 1, modified_at: now };
+          const n = await trx('item_assignments')
+            .where({ ...where, version })
+            .update(pick(row, MUTABLE));
+          if (n !== 1) throw new LostRace();
+          return { created: false, assignment: toItemAssignmentRecord(row) };
+        });
+      } catch (e) {
+        if (!(e instanceof LostRace) && !isDuplicateKey(e)) throw e;
+        if (attempt >= MAX_ATTEMPTS) throw new ConflictError(MSG_CHANGED, key.itemId);
+      }
+    }
+  }
+
+  /**
+   * Bulk upsert under one segment and type: one read of the stored versions, then one
+   * multi-row INSERT … ON CONFLICT MERGE for creations and updates together. A missing
+   * segment fails the whole request (404). An id repeated in the request is 409: the element
+   * after the first would race against it. Elements that already failed pass through.
+   */
+  async upsertMany(
+    tenant: string,
+    segmentId: string,
+    type: ItemType,
+    drafts: (ItemAssignmentBulkDraft | BulkOutcome)[],
+  ): Promise<BulkOutcome[]> {
+    return this.db.knex.transaction(async (trx) => {
+      await this.requireSegment(trx, tenant, segmentId, true);
+      const ids = drafts.filter((d): d is ItemAssignmentBulkDraft => !isOutcome(d)).map((d) => d.itemId);
+      const existing = await this.versions(trx, tenant, segmentId, type, ids);
+      const now = Date.now();
+      const seen = new Set<string>();
+      const rows: ItemAssignmentRow[] = [];
+      const out = drafts.map((d) => {
+        if (isOutcome(d)) return d;
+        const id = d.itemId;
+        if (seen.has(id)) return bulkError(409, 'The id appears more than once in this request.', id);
+        seen.add(id);
+        const stored = existing.get(id);
+        if (stored !== undefined && d.expectedVersion !== undefined && d.expectedVersion !== stored) {
+          return bulkError(409, MSG_CHANGED, id);
+        }
+        rows.push({
+          tenant,
+          segment_id: segmentId,
+          type,
+          item_id: id,
+          ...draftColumns(d),
+          version: stored === undefined ? 1 : stored + 1,
+          created_at: now,
+          modified_at: now,
+        });
+        return bulkOk(stored === undefined ? 201 : 204, id);
+      });
+      if (rows.length) await trx('item_assignments').insert(rows).onConflict(PK).merge(MUTABLE);
+      return out;
+    });
+  }
+
+  private async versions(
+    trx: Knex.Transaction,
+    tenant: string,
+    segmentId: string,
+    type: ItemType,
+    itemIds: string[],
+  ): Promise<Map<string, number>> {
+    if (!itemIds.length) return new Map();
+    const rows: { item_id: string; version: number | string }[] = await trx('item_assignments')
+      .select('item_id', 'version')
+      .where({ tenant, segment_id: segmentId, type })
+      .whereIn('item_id', itemIds)
+      .forUpdate();
+    return new Map(rows.map((r) => [r.item_id, toInt(r.version)]));
+  }
+
+  /** DELETE is idempotent: a missing assignment or segment is fine. */
+  async delete(tenant: string, key: ItemKey): Promise<void> {
+    await this.db
+      .knex('item_assignments')
+      .where({ tenant, segment_id: key.segmentId, type: key.type, item_id: key.itemId })
+      .delete();
+  }
+
+  /** One DELETE for every valid id; each is 204 whether or not it existed. */
+  async deleteMany(tenant: string, segmentId: string, type: ItemType, input: (string | BulkOutcome)[]): Promise<BulkOutcome[]> {
+    const ids = input.filter((x): x is string => typeof x === 'string');
+    if (ids.length) {
+      await this.db.knex('item_assignments').where({ tenant, segment_id: segmentId, type }).whereIn('item_id', ids).delete();
+    }
+    return input.map((id) => (typeof id === 'string' ? bulkOk(204, id) : id));
+  }
+}
+
+export function keyString(segmentId: string, type: string, itemId: string): string {
+  // Ids never contain '/' (DECISIONS.md), so the joined form is unambiguous.
+  return `${segmentId}/${type}/${itemId}`;
+}
+
+function isOutcome(d: unknown): d is BulkOutcome {
+  return typeof d === 'object' && d !== null && 'code' in d && 'status' in d;
+}
+
+function pick<T extends object>(obj: T, keys: string[]): Partial<T> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = (obj as Record<string, unknown>)[k];
+  return out as Partial<T>;
 }

@@ -1,0 +1,48 @@
+import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { MetadataInput } from '../segments/segment.inputs';
+
+@InputType({ description: 'An item assignment as written: replaces `mixins` and `metadata.mixins`.' })
+export class ItemAssignmentInput {
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Free-form attributes, stored verbatim.' })
+  mixins?: Record<string, unknown> | null;
+
+  @Field(() => MetadataInput, { nullable: true, description: '`version` is the expected version (optimistic lock).' })
+  metadata?: MetadataInput | null;
+}
+
+@InputType({ description: 'One element of a bulk item-assignment upsert.' })
+export class ItemAssignmentBulkInput extends ItemAssignmentInput {
+  @Field(() => ID, { description: 'Id of the product or category.' })
+  id!: string;
+}
+
+@ArgsType()
+export class SegmentItemsArgs {
+  @Field(() => String, {
+    nullable: true,
+    description: 'The q-language over `item.id` (alias `itemId`), `type`, `segmentId`, `mixins.*`, `metadata.*`.',
+  })
+  q?: string;
+
+  @Field(() => Int, { nullable: true, description: '1-based; default 1.' })
+  pageNumber?: number;
+
+  @Field(() => Int, { nullable: true, description: 'Default 60, at most 1000.' })
+  pageSize?: number;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Comma-separated `path[:asc|desc]` over the q fields; default creation time, then type and item id.',
+  })
+  sort?: string;
+}
+
+@ArgsType()
+export class ItemAssignmentsArgs extends SegmentItemsArgs {
+  @Field(() => ID)
+  segmentId!: string;
+
+  @Field(() => ID, { nullable: true, description: 'For segment_read_own: B2B membership counts for this legal entity only.' })
+  legalEntityId?: string;
+}

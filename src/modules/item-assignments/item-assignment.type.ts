@@ -1,0 +1,72 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Item } from '../catalog/catalog.type';
+import { type JsonObject, Metadata, Segment, type SegmentRecord } from '../segments/segment.type';
+
+export enum ItemType {
+  PRODUCT = 'PRODUCT',
+  CATEGORY = 'CATEGORY',
+}
+registerEnumType(ItemType, { name: 'ItemType', description: 'What an item assignment points at.' });
+
+export const ITEM_TYPES: readonly string[] = Object.values(ItemType);
+
+/** An item assignment as the repository returns it; the GraphQL `ItemAssignment` resolves from it. */
+export interface ItemAssignmentRecord {
+  tenant: string;
+  segmentId: string;
+  type: ItemType;
+  itemId: string;
+  mixins: JsonObject | null;
+  metadata: Metadata;
+}
+
+@ObjectType({ description: 'A product or category assigned to a segment: what the segment unlocks for its members.' })
+export class ItemAssignment {
+  @Field(() => ID)
+  segmentId!: string;
+
+  @Field(() => ItemType)
+  type!: ItemType;
+
+  @Field(() => ID, { description: 'Id of the product or category.' })
+  itemId!: string;
+
+  @Field(() => Item, {
+    description: 'The product or category from the reference store; `known: false` with the id alone when the store lacks it.',
+  })
+  item!: Item;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Free-form attributes, stored verbatim.' })
+  mixins!: JsonObject | null;
+
+  @Field(() => Metadata)
+  metadata!: Metadata;
+
+  @Field(() => Segment, { nullable: true, description: 'The segment the item is assigned to.' })
+  segment!: SegmentRecord | null;
+}
+
+@ObjectType({ description: 'One page of item assignments.' })
+export class ItemAssignmentPage {
+  @Field(() => [ItemAssignment])
+  items!: ItemAssignmentRecord[];
+
+  @Field(() => Int, { description: 'Matches ignoring paging. Counted only when asked for.' })
+  totalCount!: number;
+
+  @Field(() => Int)
+  pageNumber!: number;
+
+  @Field(() => Int)
+  pageSize!: number;
+}
+
+@ObjectType()
+export class UpsertItemAssignmentPayload {
+  @Field({ description: 'True when the assignment did not exist and was created.' })
+  created!: boolean;
+
+  @Field(() => ItemAssignment)
+  assignment!: ItemAssignmentRecord;
+}
