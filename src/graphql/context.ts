@@ -6,6 +6,7 @@ import { CatalogRepository } from '../modules/catalog/catalog.repository';
 import { CustomerAssignmentRepository } from '../modules/customer-assignments/customer-assignment.repository';
 import { ItemAssignmentRepository } from '../modules/item-assignments/item-assignment.repository';
 import { SegmentRepository } from '../modules/segments/segment.repository';
+import { StorefrontRepository } from '../modules/storefront/storefront.repository';
 import { UnauthenticatedError } from './errors';
 import { Loaders } from './loaders';
 
@@ -18,6 +19,7 @@ export interface Services {
   catalog: CatalogRepository;
   customerAssignments: CustomerAssignmentRepository;
   itemAssignments: ItemAssignmentRepository;
+  storefront: StorefrontRepository;
 }
 
 export function createServices(config: Config, db: Database, verifier: TokenVerifier): Services {
@@ -30,6 +32,7 @@ export function createServices(config: Config, db: Database, verifier: TokenVeri
     catalog: new CatalogRepository(db, segments),
     customerAssignments: new CustomerAssignmentRepository(db, segments),
     itemAssignments: new ItemAssignmentRepository(db, segments),
+    storefront: new StorefrontRepository(db, segments),
   };
 }
 

@@ -5,6 +5,7 @@ import { catalogResolvers } from '../modules/catalog/catalog.resolver';
 import { customerAssignmentResolvers } from '../modules/customer-assignments/customer-assignment.resolver';
 import { itemAssignmentResolvers } from '../modules/item-assignments/item-assignment.resolver';
 import { SegmentPageResolver, SegmentResolver } from '../modules/segments/segment.resolver';
+import { storefrontResolvers } from '../modules/storefront/storefront.resolver';
 
 let built: GraphQLSchema | undefined;
 
@@ -17,6 +18,7 @@ export function getSchema(): GraphQLSchema {
       ...catalogResolvers,
       ...customerAssignmentResolvers,
       ...itemAssignmentResolvers,
+      ...storefrontResolvers,
     ],
     // Argument and input validation on (TypeGraphQL's default is off).
     validate: { forbidUnknownValues: false },

@@ -2,6 +2,7 @@ import type { AnyRoute } from './adapter';
 import { customerAssignmentRoutes } from './routes/customer-assignments';
 import { itemAssignmentRoutes } from './routes/item-assignments';
 import { segmentRoutes } from './routes/segments';
+import { storefrontRoutes } from './routes/storefront';
 
 /**
  * The REST contract as data: every documented endpoint once, with the GraphQL operation it
@@ -9,4 +10,9 @@ import { segmentRoutes } from './routes/segments';
  * (`/segments/search`, `/bulk`, `/match`, `/items`) win over templates because the router
  * prefers static segments.
  */
-export const routes: readonly AnyRoute[] = [...segmentRoutes, ...customerAssignmentRoutes, ...itemAssignmentRoutes];
+export const routes: readonly AnyRoute[] = [
+  ...segmentRoutes,
+  ...customerAssignmentRoutes,
+  ...itemAssignmentRoutes,
+  ...storefrontRoutes,
+];

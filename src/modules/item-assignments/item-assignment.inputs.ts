@@ -46,3 +46,18 @@ export class ItemAssignmentsArgs extends SegmentItemsArgs {
   @Field(() => ID, { nullable: true, description: 'For segment_read_own: B2B membership counts for this legal entity only.' })
   legalEntityId?: string;
 }
+
+@ArgsType()
+export class AllSegmentItemsArgs extends SegmentItemsArgs {
+  @Field(() => String, { nullable: true, description: 'Only items of segments of this site.' })
+  siteCode?: string;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Only items of active segments. Always true for callers with segment_read_own alone.',
+  })
+  onlyActive?: boolean;
+
+  @Field(() => ID, { nullable: true, description: 'For segment_read_own: B2B membership counts for this legal entity only.' })
+  legalEntityId?: string;
+}

@@ -1,18 +1,25 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { SCOPE } from '../../auth/scopes';
-import { requireScope } from '../../auth/viewer';
+import { hasScope, requireScope } from '../../auth/viewer';
 import type { Context } from '../../graphql/context';
 import { notFound } from '../../graphql/errors';
 import { categoryById, productById } from '../catalog/catalog.loaders';
 import { unknownCategory, unknownProduct } from '../catalog/catalog.repository';
 import { Item, type CategoryRecord, type ProductRecord } from '../catalog/catalog.type';
+import { visibleSegments } from '../segments/segment.access';
 import type { PageRoot } from '../segments/segment.resolver';
 import { BulkResult, Segment, type SegmentRecord } from '../segments/segment.type';
 import { indexed, validateEach } from '../shared/bulk';
 import { parseListArgs } from '../shared/list-args';
 import { bulkLimit, checkId } from '../shared/validate';
 import { findVisibleSegment } from './item-assignment.access';
-import { ItemAssignmentBulkInput, ItemAssignmentInput, ItemAssignmentsArgs, SegmentItemsArgs } from './item-assignment.inputs';
+import {
+  AllSegmentItemsArgs,
+  ItemAssignmentBulkInput,
+  ItemAssignmentInput,
+  ItemAssignmentsArgs,
+  SegmentItemsArgs,
+} from './item-assignment.inputs';
 import { afterItemWrite, itemAssignmentByKey, itemAssignmentsBySegmentId, itemCountBySegmentId } from './item-assignment.loaders';
 import { type ItemKey, itemAssignmentFields } from './item-assignment.repository';
 import {
@@ -52,6 +59,28 @@ export class ItemAssignmentResolver {
     const segment = await findVisibleSegment(ctx, viewer, args.segmentId, args.legalEntityId);
     if (!segment) throw notFound(args.segmentId);
     const filter = { segmentIds: [segment.id], terms };
+    const repo = ctx.services.itemAssignments;
+    return {
+      pageNumber: paging.pageNumber,
+      pageSize: paging.pageSize,
+      load: () => repo.list(viewer.tenant, filter, sort, paging),
+      count: () => repo.count(viewer.tenant, filter),
+    };
+  }
+
+  @Query(() => ItemAssignmentPage, {
+    description:
+      'Item assignments across all segments (GET /segments/items). A caller with segment_read_own alone sees ' +
+      'only items of the active segments it belongs to; siteCode and onlyActive narrow the segments.',
+  })
+  segmentItems(@Args() args: AllSegmentItemsArgs, @Ctx() ctx: Context): PageRoot<ItemAssignmentRecord> {
+    const viewer = requireScope(ctx.viewer, ...READERS);
+    const { terms, sort, paging } = parseListArgs(args, itemAssignmentFields, ctx.services.db.dialect);
+    const siteCode = args.siteCode ?? undefined;
+    const own = !hasScope(viewer, SCOPE.read);
+    const { member } = visibleSegments(viewer, { legalEntityId: own ? args.legalEntityId : undefined });
+    const segments = { siteCode, activeOnly: own || args.onlyActive === true, member };
+    const filter = { terms, segments };
     const repo = ctx.services.itemAssignments;
     return {
       pageNumber: paging.pageNumber,

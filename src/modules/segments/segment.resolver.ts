@@ -62,7 +62,12 @@ export class SegmentResolver {
     return {
       pageNumber: paging.pageNumber,
       pageSize: paging.pageSize,
-      load: () => repo.list(viewer.tenant, filter, sort, paging),
+      load: async () => {
+        const rows = await repo.list(viewer.tenant, filter, sort, paging);
+        // Edges back to these segments (CustomerAssignment.segment, …) then cost no query.
+        for (const row of rows) ctx.loaders.segmentById.prime(row.id, row);
+        return rows;
+      },
       count: () => repo.count(viewer.tenant, filter),
     };
   }

@@ -6,14 +6,15 @@ import {
   RestDeleteItemAssignmentsDocument,
   RestItemAssignmentDocument,
   RestItemAssignmentsDocument,
+  RestSegmentItemsDocument,
   RestUpsertItemAssignmentDocument,
   RestUpsertItemAssignmentsDocument,
 } from '../__generated__/operations';
 import { type AnyRoute, type RestRequest, route } from '../adapter';
 import { itemAssignmentBody } from '../bodies';
-import { bodyArray, bodyObject, intParam, searchQ, strParam, wantsTotal } from '../params';
+import { bodyArray, bodyObject, boolParam, intParam, searchQ, strParam, wantsTotal } from '../params';
 
-/** The seven per-segment item-assignment endpoints of the contract. */
+/** The item-assignment endpoints of the contract: seven per segment, and GET /segments/items. */
 const MANAGE = [SCOPE.manage];
 const READ = [SCOPE.read, SCOPE.readOwn];
 
@@ -62,6 +63,29 @@ const itemList = {
 };
 
 export const itemAssignmentRoutes: AnyRoute[] = [
+  route({
+    operationId: 'GET-customer-segment-retrieve-segments-items',
+    method: 'GET',
+    path: '/segments/items',
+    scopes: [SCOPE.readOwn, SCOPE.read],
+    document: RestSegmentItemsDocument,
+    keep: ITEM_KEEP,
+    variables: (req) => ({
+      q: strParam(req, 'q'),
+      pageNumber: intParam(req, 'pageNumber'),
+      pageSize: intParam(req, 'pageSize'),
+      sort: strParam(req, 'sort'),
+      siteCode: strParam(req, 'siteCode'),
+      onlyActive: boolParam(req, 'onlyActive'),
+      legalEntityId: strParam(req, 'legalEntityId'),
+      withTotal: wantsTotal(req),
+    }),
+    respond: (data) => ({
+      status: 200,
+      body: data.segmentItems.items.map(itemAssignmentBody),
+      total: data.segmentItems.totalCount ?? undefined,
+    }),
+  }),
   route({
     operationId: 'GET-customer-segment-retrieve-segment-items',
     method: 'GET',

@@ -1,0 +1,114 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { SCOPE } from '../../auth/scopes';
+import { hasScope, requireScope } from '../../auth/viewer';
+import type { Context } from '../../graphql/context';
+import { BadInputError, ForbiddenError } from '../../graphql/errors';
+import { pickLocalized } from '../../i18n/language';
+import { ownMembership } from '../segments/segment.access';
+import { type LocalizedMap, Validity } from '../segments/segment.type';
+import { checkId } from '../shared/validate';
+import { CategoryNode, type CategoryNodeRecord, ItemMatch } from './storefront.type';
+
+export const MAX_MATCH_ITEMS = 1000;
+
+@Resolver(() => CategoryNode)
+export class StorefrontResolver {
+  @Query(() => [ItemMatch], {
+    description:
+      'Which of these products the given active segments of a site cover, directly or through a category ' +
+      '(or an ancestor of it), and why. Unknown segment ids are ignored.',
+  })
+  matchItems(
+    @Arg('siteCode') siteCode: string,
+    @Arg('segmentIds', () => [ID]) segmentIds: string[],
+    @Arg('productIds', () => [ID]) productIds: string[],
+    @Ctx() ctx: Context,
+  ): Promise<ItemMatch[]> {
+    const viewer = requireScope(ctx.viewer, SCOPE.manage);
+    if (siteCode.trim() === '') throw new BadInputError('siteCode must not be empty', 'siteCode');
+    if (productIds.length > MAX_MATCH_ITEMS) {
+      throw new BadInputError(`items: at most ${MAX_MATCH_ITEMS} products per request, got ${productIds.length}`, 'items');
+    }
+    if (segmentIds.length > MAX_MATCH_ITEMS) {
+      throw new BadInputError(`segmentIds: at most ${MAX_MATCH_ITEMS} per request`, 'segmentIds');
+    }
+    return ctx.services.storefront.match(viewer.tenant, siteCode, segmentIds, productIds);
+  }
+
+  @Query(() => [CategoryNode], {
+    description:
+      'Category trees of the active segments a customer belongs to: assigned categories and their subtrees ' +
+      '(isSegmentAssigned true) with their ancestors (false). A customer token gets its own; a caller with ' +
+      'segment_read may name any customerId.',
+  })
+  categoryTrees(
+    @Arg('siteCode', () => String, { nullable: true }) siteCode: string | undefined,
+    @Arg('legalEntityId', () => ID, { nullable: true }) legalEntityId: string | undefined,
+    @Arg('customerId', () => ID, { nullable: true }) customerId: string | undefined,
+    @Ctx() ctx: Context,
+  ): Promise<CategoryNodeRecord[]> {
+    const viewer = requireScope(ctx.viewer, SCOPE.readOwn, SCOPE.read);
+    const le = legalEntityId == null ? undefined : checkId(legalEntityId, 'legalEntityId');
+    let member;
+    if (customerId != null && customerId !== viewer.customerId) {
+      if (!hasScope(viewer, SCOPE.read)) throw new ForbiddenError('customerId needs the customersegment.segment_read scope.');
+      member = { customerId: checkId(customerId, 'customerId'), legalEntityId: le };
+    } else {
+      member = ownMembership(viewer, le);
+    }
+    return ctx.services.storefront.categoryTrees(viewer.tenant, member, siteCode ?? undefined);
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() n: CategoryNodeRecord): string {
+    return n.category.id;
+  }
+
+  @FieldResolver(() => ID, { nullable: true })
+  parentId(@Root() n: CategoryNodeRecord): string | null {
+    return n.category.parentId;
+  }
+
+  @FieldResolver(() => String, { nullable: true })
+  code(@Root() n: CategoryNodeRecord): string | null {
+    return n.category.code;
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, { nullable: true })
+  name(@Root() n: CategoryNodeRecord, @Ctx() ctx: Context): LocalizedMap | null {
+    return pickLocalized(n.category.name, ctx.lang.accept, ctx.lang.defaultLanguage);
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, { nullable: true })
+  localizedDescription(@Root() n: CategoryNodeRecord, @Ctx() ctx: Context): LocalizedMap | null {
+    return pickLocalized(n.category.description, ctx.lang.accept, ctx.lang.defaultLanguage);
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, { nullable: true })
+  localizedSlug(@Root() n: CategoryNodeRecord, @Ctx() ctx: Context): LocalizedMap | null {
+    return pickLocalized(n.category.slug, ctx.lang.accept, ctx.lang.defaultLanguage);
+  }
+
+  @FieldResolver(() => [String], { nullable: true })
+  ecn(@Root() n: CategoryNodeRecord): string[] | null {
+    return n.category.ecn;
+  }
+
+  @FieldResolver(() => Validity, { nullable: true })
+  validity(@Root() n: CategoryNodeRecord): Validity | null {
+    return n.category.validity;
+  }
+
+  @FieldResolver(() => Int, { nullable: true })
+  position(@Root() n: CategoryNodeRecord): number | null {
+    return n.category.position;
+  }
+
+  @FieldResolver(() => Boolean)
+  published(@Root() n: CategoryNodeRecord): boolean {
+    return n.category.published;
+  }
+}
+
+export const storefrontResolvers = [StorefrontResolver] as const;

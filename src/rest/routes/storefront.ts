@@ -1,0 +1,46 @@
+import { SCOPE } from '../../auth/scopes';
+import { BadInputError } from '../../graphql/errors';
+import { isPlainObject } from '../../modules/shared/validate';
+import { RestCategoryTreesDocument, RestMatchItemsDocument } from '../__generated__/operations';
+import { type AnyRoute, type RestRequest, route } from '../adapter';
+import { categoryNodeBody } from '../bodies';
+import { bodyObject, strParam } from '../params';
+
+/**
+ * POST /segments/match: `items: [{id}]` become product ids; the site may come as `siteCode`
+ * (the contract's example) or `site` (its schema). A missing site is left out so GraphQL's
+ * own check names `siteCode`.
+ */
+function matchVariables(req: RestRequest) {
+  const body = bodyObject(req);
+  if (!Array.isArray(body.items)) throw new BadInputError('items must be an array of {id}', 'items');
+  const productIds = body.items.map((item: unknown, i: number) => {
+    if (!isPlainObject(item) || typeof item.id !== 'string' || item.id === '') {
+      throw new BadInputError(`items[${i}].id must be a non-empty string`, `items[${i}].id`);
+    }
+    return item.id;
+  });
+  const site = body.siteCode ?? body.site;
+  return { siteCode: site ?? undefined, segmentIds: body.segmentIds, productIds };
+}
+
+export const storefrontRoutes: AnyRoute[] = [
+  route({
+    operationId: 'POST-customer-segment-check-match',
+    method: 'POST',
+    path: '/segments/match',
+    scopes: [SCOPE.manage],
+    document: RestMatchItemsDocument,
+    variables: matchVariables,
+    respond: (data) => ({ status: 200, body: data.matchItems.map((m) => ({ id: m.productId })) }),
+  }),
+  route({
+    operationId: 'GET-customer-segment-retrieve-category-trees',
+    method: 'GET',
+    path: '/segments/items/category-trees',
+    scopes: [SCOPE.readOwn],
+    document: RestCategoryTreesDocument,
+    variables: (req) => ({ siteCode: strParam(req, 'siteCode'), legalEntityId: strParam(req, 'legalEntityId') }),
+    respond: (data) => ({ status: 200, body: data.categoryTrees.map(categoryNodeBody) }),
+  }),
+];
