@@ -1,17 +1,21 @@
 import 'reflect-metadata';
 import { buildApp } from './app';
 import { signToken } from './auth/token';
-import { ALL_SCOPES } from './auth/scopes';
+import { ALL_SCOPES, SCOPE } from './auth/scopes';
 import { ensureDevSecret } from './auth/dev-secret';
 import { ConfigError, loadConfig } from './config';
 import { migrateLatest, openDatabase } from './db/knex';
+import { DEMO_TENANT, seedDemo } from './db/seed-demo';
 
 /** Entry: load config → open db → migrate → build app → listen; drain on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const db = openDatabase(config.db);
   await migrateLatest(db);
-  const { app } = await buildApp({ config, db });
+  const { app, services } = await buildApp({ config, db });
+  if (config.seedDemo && config.env === 'development' && (await seedDemo(services))) {
+    console.log(`Loaded the demo tenant "${DEMO_TENANT}" (SEED_DEMO=false turns this off).`);
+  }
   await app.listen({ host: config.host, port: config.port });
   const base = `http://${config.host}:${config.port}`;
   console.log(
@@ -19,9 +23,18 @@ async function main(): Promise<void> {
   );
   console.log(`  GraphQL  ${base}/graphql   REST  ${base}/customer-segment/{tenant}/segments`);
   if (config.auth.devSecret) {
-    const token = await signToken(ensureDevSecret(config.dataDir), { tenant: 'demo', scopes: [...ALL_SCOPES], expiresIn: '30d' });
-    console.log('\nDevelopment admin token (tenant "demo", all three scopes, valid 30 days):\n');
+    const secret = ensureDevSecret(config.dataDir);
+    const token = await signToken(secret, { tenant: DEMO_TENANT, scopes: [...ALL_SCOPES], expiresIn: '30d' });
+    const alice = await signToken(secret, {
+      tenant: DEMO_TENANT,
+      scopes: [SCOPE.readOwn],
+      customerId: 'c-alice',
+      expiresIn: '30d',
+    });
+    console.log('\nDevelopment tokens (tenant "demo", valid 30 days). Admin, all three scopes:\n');
     console.log(`export TOKEN=${token}\n`);
+    console.log('Customer c-alice of the demo data (segment_read_own):\n');
+    console.log(`export CUSTOMER_TOKEN=${alice}\n`);
   }
   const stop = async (signal: string) => {
     app.log.info(`${signal}: draining`);
