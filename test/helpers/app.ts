@@ -4,6 +4,7 @@ import { ALL_SCOPES, SCOPE } from '../../src/auth/scopes';
 import { signToken } from '../../src/auth/token';
 import { type Config, loadConfig } from '../../src/config';
 import type { Database } from '../../src/db/knex';
+import type { Services } from '../../src/graphql/context';
 import { createTestDatabase } from './db';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -19,6 +20,7 @@ export interface TokenOptions {
 
 export interface TestApp {
   app: FastifyInstance;
+  services: Services;
   db: Database;
   config: Config;
   token: (opts?: TokenOptions) => Promise<string>;
@@ -42,7 +44,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const tdb = await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', AUTH_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env });
   config.db = tdb.config;
-  const { app } = await buildApp({ config, db: tdb.db });
+  const { app, services } = await buildApp({ config, db: tdb.db });
   await app.ready();
   const token = (o: TokenOptions = {}) =>
     signToken(TEST_SECRET, {
@@ -55,6 +57,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const adminToken = await token();
   return {
     app,
+    services,
     db: tdb.db,
     config,
     token,
