@@ -66,3 +66,25 @@ export async function isReachable(db: Database): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * A SELECT whose text is fixed up front (hot primary-key batches): it still runs through
+ * Knex's pool, events and query counting, but skips building the statement each time.
+ * Rows come back as plain objects on both dialects.
+ */
+export async function selectRows<T>(db: Database, sql: string, bindings: readonly unknown[]): Promise<T[]> {
+  const result = await db.knex.raw(sql, bindings as Knex.RawBinding[]);
+  // mysql2 answers [rows, fields]; better-sqlite3 answers rows.
+  return (db.dialect === 'mysql' ? result[0] : result) as T[];
+}
+
+/** "?, ?, ?" for n values, cached by n (batch sizes repeat). */
+const placeholderCache = new Map<number, string>();
+export function placeholders(n: number): string {
+  let p = placeholderCache.get(n);
+  if (p === undefined) {
+    p = Array.from({ length: n }, () => '?').join(', ');
+    if (placeholderCache.size < 1001) placeholderCache.set(n, p);
+  }
+  return p;
+}

@@ -1,4 +1,5 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { FastifyInstance } from 'fastify';
 import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
@@ -14,6 +15,7 @@ import type { Config } from '../config';
 import type { Context } from './context';
 import { getSchema } from './schema';
 import { formatGraphQLError } from './format-error';
+import { jitGateway } from './jit';
 
 /** True when the operation reads only `__schema`, `__type` and `__typename`. */
 export function isIntrospectionOnly(doc: DocumentNode, op: OperationDefinitionNode): boolean {
@@ -57,9 +59,13 @@ export function createApollo(app: FastifyInstance, config: Config): ApolloServer
     // enforces the same limit while parsing (parseOptions below) and answers 400.
     maxTokens: { enabled: false },
     costLimit: { maxCost: 20000 },
+    // Its plugin rewrites error.message in place, which graphql-jit's errors do not allow;
+    // formatGraphQLError masks the suggestions instead.
+    blockFieldSuggestion: { enabled: false },
   }).protect();
   return new ApolloServer<Context>({
-    schema: getSchema(),
+    // Executes through compiled queries (graphql/jit.ts); the schema is the same one.
+    gateway: jitGateway(getSchema()),
     introspection: config.introspection,
     includeStacktraceInErrorResponses: config.debugErrors,
     allowBatchedHttpRequests: false,
@@ -67,6 +73,12 @@ export function createApollo(app: FastifyInstance, config: Config): ApolloServer
     validationRules: armor.validationRules,
     formatError: (formatted: GraphQLFormattedError, error: unknown) =>
       formatGraphQLError(formatted, error, config.debugErrors, app.log),
-    plugins: [...armor.plugins, requireTokenPlugin, fastifyApolloDrainPlugin(app)],
+    plugins: [
+      ...armor.plugins,
+      requireTokenPlugin,
+      fastifyApolloDrainPlugin(app),
+      // We send no cache hints; the default cache-control plugin would wrap every field resolver.
+      ApolloServerPluginCacheControlDisabled(),
+    ],
   });
 }

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { QueryError } from '../query/errors';
 import { KNOWN_CODES } from './errors';
@@ -34,10 +34,15 @@ export function formatGraphQLError(
       extensions: { code: 'BAD_USER_INPUT', field: original.field },
     };
   }
-  const code = formatted.extensions?.code as string | undefined;
+  // graphql-jit (our executor) wraps a resolver's error without copying its extensions onto
+  // the wrapper: the code and field live on the original.
+  const own: Record<string, unknown> | undefined = original instanceof GraphQLError ? original.extensions : undefined;
+  const code = (formatted.extensions?.code ?? own?.code) as string | undefined;
   if (code && (KNOWN_CODES.has(code) || CLIENT_CODES.has(code))) {
-    const { stacktrace: _s, http: _h, reason: _r, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
+    const merged: Record<string, unknown> = { ...own, ...formatted.extensions, code };
+    const { stacktrace: _s, http: _h, reason: _r, ...extensions } = merged;
+    // "Did you mean …" would spell out the schema to a caller who may not introspect it.
+    return { ...formatted, message: formatted.message.replace(/ ?Did you mean .+\?$/, ''), extensions };
   }
   if (debug) return formatted;
   log?.error({ err: original }, 'internal error in GraphQL operation');

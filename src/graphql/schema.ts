@@ -1,7 +1,8 @@
 import 'reflect-metadata';
-import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { type GraphQLSchema, isInterfaceType, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
 import { catalogResolvers } from '../modules/catalog/catalog.resolver';
+import { itemTypeName } from '../modules/catalog/catalog.type';
 import { customerAssignmentResolvers } from '../modules/customer-assignments/customer-assignment.resolver';
 import { itemAssignmentResolvers } from '../modules/item-assignments/item-assignment.resolver';
 import { SegmentPageResolver, SegmentResolver } from '../modules/segments/segment.resolver';
@@ -24,6 +25,10 @@ export function getSchema(): GraphQLSchema {
     validate: { forbidUnknownValues: false },
     emitSchemaFile: false,
   });
+  // TypeGraphQL wraps every resolveType in an async function; graphql-jit (the REST adapter's
+  // executor) needs a synchronous one. Items carry their kind, so this one is trivially sync.
+  const item = built.getType('Item');
+  if (isInterfaceType(item)) item.resolveType = itemTypeName;
   return built;
 }
 

@@ -63,9 +63,13 @@ export class Customer {
   email!: string | null;
 }
 
+/** The GraphQL type of an item record: records carry their kind. */
+export const itemTypeName = (value: { kind?: string }): 'Category' | 'Product' =>
+  value.kind === 'CATEGORY' ? 'Category' : 'Product';
+
 @InterfaceType({
   description: 'Something a segment can be assigned: a product or a category.',
-  resolveType: (value: { kind?: string }) => (value.kind === 'CATEGORY' ? 'Category' : 'Product'),
+  resolveType: itemTypeName,
 })
 export abstract class Item {
   @Field(() => ID)

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Database } from '../../db/knex';
+import { type Database, placeholders, selectRows } from '../../db/knex';
 import { isDuplicateKey } from '../../db/errors';
 import { jsonOrNull, msToDate, parseJson, toInt } from '../../db/rows';
 import { BadInputError, ConflictError, MSG_ALREADY_EXISTS, MSG_CHANGED, notFound } from '../../graphql/errors';
@@ -114,10 +114,11 @@ export class SegmentRepository {
 
   /** Batch function of the `segmentById` loader: one query, results in key order, misses null. */
   async findByIds(tenant: string, ids: readonly string[]): Promise<(SegmentRecord | null)[]> {
-    const rows: SegmentRow[] = await this.db
-      .knex('segments')
-      .where('tenant', tenant)
-      .whereIn('id', ids as string[]);
+    const rows = await selectRows<SegmentRow>(
+      this.db,
+      `SELECT * FROM segments WHERE tenant = ? AND id IN (${placeholders(ids.length)})`,
+      [tenant, ...ids],
+    );
     const byId = new Map(rows.map((r) => [r.id, toSegmentRecord(r)]));
     return ids.map((id) => byId.get(id) ?? null);
   }
