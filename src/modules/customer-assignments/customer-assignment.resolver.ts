@@ -10,7 +10,7 @@ import { customerById, legalEntityById } from '../catalog/catalog.loaders';
 import { Customer, type CustomerRecord, LegalEntity, type LegalEntityRecord } from '../catalog/catalog.type';
 import { ownMembership } from '../segments/segment.access';
 import type { Membership } from '../segments/segment.repository';
-import type { PageRoot } from '../segments/segment.resolver';
+import type { PageRoot } from '../../graphql/page';
 import { BulkResult, Segment, type SegmentRecord } from '../segments/segment.type';
 import { indexed, validateEach } from '../shared/bulk';
 import { checkTerms, type ListArgs, type ParsedList, parseListArgs } from '../shared/list-args';
@@ -34,6 +34,7 @@ import { customerAssignmentFields } from './customer-assignment.repository';
 import {
   CustomerAssignment,
   CustomerAssignmentPage,
+  customerAssignmentPage,
   type CustomerAssignmentRecord,
   UpsertCustomerAssignmentPayload,
 } from './customer-assignment.type';
@@ -85,18 +86,7 @@ function parseAssignmentList(args: ListArgs, dialect: Dialect): ParsedList {
   return parsed;
 }
 
-@Resolver(() => CustomerAssignmentPage)
-export class CustomerAssignmentPageResolver {
-  @FieldResolver(() => [CustomerAssignment])
-  items(@Root() page: PageRoot<CustomerAssignmentRecord>): Promise<CustomerAssignmentRecord[]> {
-    return page.load();
-  }
-
-  @FieldResolver(() => Int)
-  totalCount(@Root() page: PageRoot<CustomerAssignmentRecord>): Promise<number> {
-    return page.count();
-  }
-}
+export const CustomerAssignmentPageResolver = customerAssignmentPage.PageResolver;
 
 @Resolver(() => CustomerAssignment)
 export class CustomerAssignmentResolver {

@@ -1,4 +1,5 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { pageOf } from '../../graphql/page';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Customer, LegalEntity } from '../catalog/catalog.type';
 import { type JsonObject, Metadata, Segment, type SegmentRecord } from '../segments/segment.type';
@@ -55,20 +56,13 @@ export class CustomerAssignment {
   segment!: SegmentRecord | null;
 }
 
-@ObjectType({ description: 'One page of customer assignments.' })
-export class CustomerAssignmentPage {
-  @Field(() => [CustomerAssignment])
-  items!: CustomerAssignmentRecord[];
-
-  @Field(() => Int, { description: 'Matches ignoring paging. Counted only when asked for.' })
-  totalCount!: number;
-
-  @Field(() => Int)
-  pageNumber!: number;
-
-  @Field(() => Int)
-  pageSize!: number;
-}
+/** CustomerAssignmentPage and the resolver of its lazy items/totalCount. */
+export const customerAssignmentPage = pageOf<CustomerAssignmentRecord>(
+  CustomerAssignment,
+  'CustomerAssignmentPage',
+  'customer assignments',
+);
+export const CustomerAssignmentPage = customerAssignmentPage.Page;
 
 @ObjectType()
 export class UpsertCustomerAssignmentPayload {

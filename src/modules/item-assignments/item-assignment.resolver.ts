@@ -7,7 +7,7 @@ import { categoryById, productById } from '../catalog/catalog.loaders';
 import { unknownCategory, unknownProduct } from '../catalog/catalog.repository';
 import { Item, type CategoryRecord, type ProductRecord } from '../catalog/catalog.type';
 import { visibleSegments } from '../segments/segment.access';
-import type { PageRoot } from '../segments/segment.resolver';
+import type { PageRoot } from '../../graphql/page';
 import { BulkResult, Segment, type SegmentRecord } from '../segments/segment.type';
 import { indexed, validateEach } from '../shared/bulk';
 import { parseListArgs } from '../shared/list-args';
@@ -25,6 +25,7 @@ import { type ItemKey, itemAssignmentFields } from './item-assignment.repository
 import {
   ItemAssignment,
   ItemAssignmentPage,
+  itemAssignmentPage,
   type ItemAssignmentRecord,
   ItemType,
   UpsertItemAssignmentPayload,
@@ -33,18 +34,7 @@ import { checkItemTerms, toItemAssignmentBulkDraft, toItemAssignmentDraft } from
 
 const READERS = [SCOPE.read, SCOPE.readOwn];
 
-@Resolver(() => ItemAssignmentPage)
-export class ItemAssignmentPageResolver {
-  @FieldResolver(() => [ItemAssignment])
-  items(@Root() page: PageRoot<ItemAssignmentRecord>): Promise<ItemAssignmentRecord[]> {
-    return page.load();
-  }
-
-  @FieldResolver(() => Int)
-  totalCount(@Root() page: PageRoot<ItemAssignmentRecord>): Promise<number> {
-    return page.count();
-  }
-}
+export const ItemAssignmentPageResolver = itemAssignmentPage.PageResolver;
 
 @Resolver(() => ItemAssignment)
 export class ItemAssignmentResolver {

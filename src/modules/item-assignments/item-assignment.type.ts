@@ -1,4 +1,5 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { pageOf } from '../../graphql/page';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Item } from '../catalog/catalog.type';
 import { type JsonObject, Metadata, Segment, type SegmentRecord } from '../segments/segment.type';
@@ -47,20 +48,9 @@ export class ItemAssignment {
   segment!: SegmentRecord | null;
 }
 
-@ObjectType({ description: 'One page of item assignments.' })
-export class ItemAssignmentPage {
-  @Field(() => [ItemAssignment])
-  items!: ItemAssignmentRecord[];
-
-  @Field(() => Int, { description: 'Matches ignoring paging. Counted only when asked for.' })
-  totalCount!: number;
-
-  @Field(() => Int)
-  pageNumber!: number;
-
-  @Field(() => Int)
-  pageSize!: number;
-}
+/** ItemAssignmentPage and the resolver of its lazy items/totalCount. */
+export const itemAssignmentPage = pageOf<ItemAssignmentRecord>(ItemAssignment, 'ItemAssignmentPage', 'item assignments');
+export const ItemAssignmentPage = itemAssignmentPage.Page;
 
 @ObjectType()
 export class UpsertItemAssignmentPayload {

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { SCOPE } from '../../auth/scopes';
 import { hasScope, requireScope } from '../../auth/viewer';
@@ -11,31 +11,21 @@ import { visibleSegments } from './segment.access';
 import { PatchOperationInput, SegmentInput, SegmentsArgs } from './segment.inputs';
 import { applySegmentPatch } from './segment.patch';
 import { segmentFields } from './segment.repository';
-import { BulkResult, type LocalizedMap, Segment, SegmentPage, type SegmentRecord, UpsertSegmentPayload } from './segment.type';
+import type { PageRoot } from '../../graphql/page';
+import {
+  BulkResult,
+  type LocalizedMap,
+  Segment,
+  SegmentPage,
+  type SegmentRecord,
+  segmentPage,
+  UpsertSegmentPayload,
+} from './segment.type';
 import { toSegmentDraft } from './segment.validation';
 
 const READERS = [SCOPE.read, SCOPE.readOwn];
 
-/** A page as resolvers see it: rows and count are fetched only when their fields are selected. */
-export interface PageRoot<T> {
-  pageNumber: number;
-  pageSize: number;
-  load: () => Promise<T[]>;
-  count: () => Promise<number>;
-}
-
-@Resolver(() => SegmentPage)
-export class SegmentPageResolver {
-  @FieldResolver(() => [Segment])
-  items(@Root() page: PageRoot<SegmentRecord>): Promise<SegmentRecord[]> {
-    return page.load();
-  }
-
-  @FieldResolver(() => Int)
-  totalCount(@Root() page: PageRoot<SegmentRecord>): Promise<number> {
-    return page.count();
-  }
-}
+export const SegmentPageResolver = segmentPage.PageResolver;
 
 @Resolver(() => Segment)
 export class SegmentResolver {

@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLDateTimeISO, GraphQLJSONObject } from 'graphql-scalars';
+import { pageOf } from '../../graphql/page';
 
 export enum SegmentStatus {
   ACTIVE = 'ACTIVE',
@@ -79,20 +80,9 @@ export class Segment {
   isActive!: boolean;
 }
 
-@ObjectType({ description: 'One page of segments.' })
-export class SegmentPage {
-  @Field(() => [Segment])
-  items!: SegmentRecord[];
-
-  @Field(() => Int, { description: 'Matches ignoring paging. Counted only when asked for.' })
-  totalCount!: number;
-
-  @Field(() => Int)
-  pageNumber!: number;
-
-  @Field(() => Int)
-  pageSize!: number;
-}
+/** SegmentPage and the resolver of its lazy items/totalCount (registered in graphql/schema.ts). */
+export const segmentPage = pageOf<SegmentRecord>(Segment, 'SegmentPage', 'segments');
+export const SegmentPage = segmentPage.Page;
 
 @ObjectType({ description: 'The outcome of one element of a bulk operation.' })
 export class BulkResult {
