@@ -24,3 +24,25 @@ export function toBool(v: unknown): boolean {
 export function toInt(v: unknown): number {
   return typeof v === 'number' ? v : Number(v);
 }
+
+/** The versioned-document columns every table shares → the `metadata` of its record. */
+export interface MetadataColumns {
+  created_at: number | string;
+  modified_at: number | string;
+  version: number | string;
+  metadata_mixins: string | null;
+}
+
+export function toMetadata(row: MetadataColumns): {
+  createdAt: Date;
+  modifiedAt: Date;
+  version: number;
+  mixins: Record<string, string> | null;
+} {
+  return {
+    createdAt: msToDate(row.created_at) as Date,
+    modifiedAt: msToDate(row.modified_at) as Date,
+    version: toInt(row.version),
+    mixins: parseJson(row.metadata_mixins),
+  };
+}

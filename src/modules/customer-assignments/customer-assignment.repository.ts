@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Database } from '../../db/knex';
-import { jsonOrNull, msToDate, parseJson, toInt } from '../../db/rows';
+import { jsonOrNull, parseJson, toInt, toMetadata } from '../../db/rows';
 import { ConflictError, MSG_CHANGED, notFound } from '../../graphql/errors';
 import { makeResolver } from '../../query/fields';
 import type { Paging } from '../../query/paging';
@@ -67,12 +67,7 @@ export function toCustomerAssignmentRecord(row: CustomerAssignmentRow): Customer
     legalEntityId: row.legal_entity_id === '' ? null : row.legal_entity_id,
     assignmentType: row.assignment_type as AssignmentType,
     mixins: parseJson(row.mixins),
-    metadata: {
-      createdAt: msToDate(row.created_at) as Date,
-      modifiedAt: msToDate(row.modified_at) as Date,
-      version: toInt(row.version),
-      mixins: parseJson(row.metadata_mixins),
-    },
+    metadata: toMetadata(row),
   };
 }
 

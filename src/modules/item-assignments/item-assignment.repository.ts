@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Database } from '../../db/knex';
 import { isDuplicateKey } from '../../db/errors';
-import { jsonOrNull, msToDate, parseJson, toInt } from '../../db/rows';
+import { jsonOrNull, parseJson, toInt, toMetadata } from '../../db/rows';
 import { ConflictError, MSG_CHANGED, notFound } from '../../graphql/errors';
 import { makeResolver } from '../../query/fields';
 import type { Paging } from '../../query/paging';
@@ -87,12 +87,7 @@ export function toItemAssignmentRecord(row: ItemAssignmentRow): ItemAssignmentRe
     type: row.type as ItemType,
     itemId: row.item_id,
     mixins: parseJson(row.mixins),
-    metadata: {
-      createdAt: msToDate(row.created_at) as Date,
-      modifiedAt: msToDate(row.modified_at) as Date,
-      version: toInt(row.version),
-      mixins: parseJson(row.metadata_mixins),
-    },
+    metadata: toMetadata(row),
   };
 }
 

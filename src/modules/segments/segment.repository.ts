@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { type Database, placeholders, selectRows } from '../../db/knex';
 import { isDuplicateKey } from '../../db/errors';
-import { jsonOrNull, msToDate, parseJson, toInt } from '../../db/rows';
+import { jsonOrNull, msToDate, parseJson, toInt, toMetadata } from '../../db/rows';
 import { BadInputError, ConflictError, MSG_ALREADY_EXISTS, MSG_CHANGED, notFound } from '../../graphql/errors';
 import { makeResolver } from '../../query/fields';
 import type { Paging } from '../../query/paging';
@@ -71,12 +71,7 @@ export function toSegmentRecord(row: SegmentRow): SegmentRecord {
     status: row.status as SegmentStatus,
     siteCode: row.site_code,
     mixins: parseJson(row.mixins),
-    metadata: {
-      createdAt: msToDate(row.created_at) as Date,
-      modifiedAt: msToDate(row.modified_at) as Date,
-      version: toInt(row.version),
-      mixins: parseJson(row.metadata_mixins),
-    },
+    metadata: toMetadata(row),
   };
 }
 
