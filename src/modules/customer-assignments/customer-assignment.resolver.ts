@@ -2,10 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root
 import { SCOPE } from '../../auth/scopes';
 import { hasScope, requireScope, type Viewer } from '../../auth/viewer';
 import type { Context } from '../../graphql/context';
-import { BadInputError, notFound } from '../../graphql/errors';
-import type { Dialect } from '../../query/fields';
-import { compileTerm } from '../../query/q-compile';
-import { QueryError } from '../../query/q-parser';
+import { notFound } from '../../graphql/errors';
 import { customerById, legalEntityById } from '../catalog/catalog.loaders';
 import { Customer, type CustomerRecord, LegalEntity, type LegalEntityRecord } from '../catalog/catalog.type';
 import { ownMembership } from '../segments/segment.access';
@@ -13,7 +10,7 @@ import type { Membership } from '../segments/segment.repository';
 import type { PageRoot } from '../../graphql/page';
 import { BulkResult, Segment, type SegmentRecord } from '../segments/segment.type';
 import { indexed, validateEach } from '../shared/bulk';
-import { checkTerms, type ListArgs, type ParsedList, parseListArgs } from '../shared/list-args';
+import { parseListArgs } from '../shared/list-args';
 import { bulkLimit, checkId } from '../shared/validate';
 import {
   CustomerAssignmentBulkInput,
@@ -69,23 +66,6 @@ function ownOnly(viewer: Viewer): Membership | undefined {
   return hasScope(viewer, SCOPE.read) ? undefined : ownMembership(viewer);
 }
 
-/**
- * q, sort and paging checked at the edge. Terms are compiled once here too: a bad value for a
- * typed field (`assignmentType:SOMETIMES`, `metadata.version:abc`) is found only when compiling,
- * and must be a 400 before any SQL runs rather than an error inside the page's loader.
- */
-function parseAssignmentList(args: ListArgs, dialect: Dialect): ParsedList {
-  const parsed = parseListArgs(args, customerAssignmentFields, dialect);
-  checkTerms(parsed.terms, customerAssignmentFields);
-  try {
-    for (const term of parsed.terms) compileTerm(term, customerAssignmentFields, dialect);
-  } catch (e) {
-    if (e instanceof QueryError) throw new BadInputError(e.message, e.field);
-    throw e;
-  }
-  return parsed;
-}
-
 export const CustomerAssignmentPageResolver = customerAssignmentPage.PageResolver;
 
 @Resolver(() => CustomerAssignment)
@@ -101,7 +81,7 @@ export class CustomerAssignmentResolver {
     const viewer = requireScope(ctx.viewer, ...READERS);
     const segmentId = checkId(args.segmentId, 'segmentId');
     const legalEntityId = args.legalEntityId == null ? undefined : checkId(args.legalEntityId, 'legalEntityId');
-    const { terms, sort, paging } = parseAssignmentList(args, ctx.services.db.dialect);
+    const { terms, sort, paging } = parseListArgs(args, customerAssignmentFields, ctx.services.db.dialect);
     const filter = { terms, own: await readableSegment(ctx, viewer, segmentId, legalEntityId) };
     const repo = ctx.services.customerAssignments;
     return {
@@ -242,7 +222,7 @@ export class SegmentCustomersResolver {
     @Ctx() ctx: Context,
   ): PageRoot<CustomerAssignmentRecord> {
     const viewer = requireScope(ctx.viewer, ...READERS);
-    const { terms, sort, paging } = parseAssignmentList(args, ctx.services.db.dialect);
+    const { terms, sort, paging } = parseListArgs(args, customerAssignmentFields, ctx.services.db.dialect);
     const filter = { terms, own: ownOnly(viewer) };
     return {
       pageNumber: paging.pageNumber,

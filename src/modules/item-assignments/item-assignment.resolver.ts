@@ -30,7 +30,7 @@ import {
   ItemType,
   UpsertItemAssignmentPayload,
 } from './item-assignment.type';
-import { checkItemTerms, toItemAssignmentBulkDraft, toItemAssignmentDraft } from './item-assignment.validation';
+import { toItemAssignmentBulkDraft, toItemAssignmentDraft } from './item-assignment.validation';
 
 const READERS = [SCOPE.read, SCOPE.readOwn];
 
@@ -45,7 +45,6 @@ export class ItemAssignmentResolver {
   async itemAssignments(@Args() args: ItemAssignmentsArgs, @Ctx() ctx: Context): Promise<PageRoot<ItemAssignmentRecord>> {
     const viewer = requireScope(ctx.viewer, ...READERS);
     const { terms, sort, paging } = parseListArgs(args, itemAssignmentFields, ctx.services.db.dialect);
-    checkItemTerms(terms, ctx.services.db.dialect);
     const segment = await findVisibleSegment(ctx, viewer, args.segmentId, args.legalEntityId);
     if (!segment) throw notFound(args.segmentId);
     const filter = { segmentIds: [segment.id], terms };
@@ -196,7 +195,6 @@ export class SegmentItemsResolver {
   items(@Root() s: SegmentRecord, @Args() args: SegmentItemsArgs, @Ctx() ctx: Context): PageRoot<ItemAssignmentRecord> {
     requireScope(ctx.viewer, ...READERS);
     const list = parseListArgs(args, itemAssignmentFields, ctx.services.db.dialect);
-    checkItemTerms(list.terms, ctx.services.db.dialect);
     const argsKey = JSON.stringify([args.q ?? null, args.sort ?? null, list.paging.pageNumber, list.paging.pageSize]);
     return {
       pageNumber: list.paging.pageNumber,

@@ -38,17 +38,3 @@ export function parseListArgs(args: ListArgs, fields: FieldResolver, dialect: Di
     throw e;
   }
 }
-
-/** Unknown q fields are found when the terms are compiled; check them up front for a clean 400. */
-export function checkTerms(terms: QTerm[], fields: FieldResolver): void {
-  for (const t of terms) {
-    let known: unknown;
-    try {
-      known = fields(t.field);
-    } catch (e) {
-      if (e instanceof QueryError) throw new BadInputError(e.message, e.field);
-      throw e;
-    }
-    if (!known) throw new BadInputError(`q: unknown field "${t.field}"`, 'q');
-  }
-}
