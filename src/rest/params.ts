@@ -49,3 +49,14 @@ export function bodyArray(req: RestRequest, max = 200): unknown[] {
   }
   return req.body;
 }
+
+/** What every listing takes: q, paging, sort and whether to count (the X-Total-Count header). */
+export function listParams(req: RestRequest, q: string | undefined) {
+  return {
+    q,
+    pageNumber: intParam(req, 'pageNumber'),
+    pageSize: intParam(req, 'pageSize'),
+    sort: strParam(req, 'sort'),
+    withTotal: wantsTotal(req),
+  };
+}

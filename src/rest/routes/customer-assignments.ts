@@ -12,7 +12,7 @@ import {
 } from '../__generated__/operations';
 import { type AnyRoute, type RestRequest, route } from '../adapter';
 import { customerAssignmentBody } from '../bodies';
-import { bodyArray, intParam, searchQ, strParam, wantsTotal } from '../params';
+import { bodyArray, searchQ, strParam, listParams } from '../params';
 
 /** The ten customer-assignment endpoints of the contract. */
 const MANAGE = [SCOPE.manage];
@@ -28,15 +28,7 @@ const ASSIGNMENT_KEEP = [
 const CUSTOMERS = '/segments/:segmentId/customers';
 
 function listVariables(req: RestRequest, q: string | undefined) {
-  return {
-    segmentId: req.params.segmentId,
-    q,
-    pageNumber: intParam(req, 'pageNumber'),
-    pageSize: intParam(req, 'pageSize'),
-    sort: strParam(req, 'sort'),
-    legalEntityId: strParam(req, 'legalEntityId'),
-    withTotal: wantsTotal(req),
-  };
+  return { ...listParams(req, q), segmentId: req.params.segmentId, legalEntityId: strParam(req, 'legalEntityId') };
 }
 
 const assignmentList = {

@@ -12,7 +12,7 @@ import {
 } from '../__generated__/operations';
 import { type AnyRoute, type RestRequest, route } from '../adapter';
 import { itemAssignmentBody } from '../bodies';
-import { bodyArray, bodyObject, boolParam, intParam, searchQ, strParam, wantsTotal } from '../params';
+import { bodyArray, bodyObject, boolParam, searchQ, strParam, listParams } from '../params';
 
 /** The item-assignment endpoints of the contract: seven per segment, and GET /segments/items. */
 const MANAGE = [SCOPE.manage];
@@ -39,15 +39,7 @@ function upsertBody(req: RestRequest): Record<string, unknown> {
 }
 
 function listVariables(req: RestRequest, q: string | undefined) {
-  return {
-    segmentId: req.params.segmentId,
-    q,
-    pageNumber: intParam(req, 'pageNumber'),
-    pageSize: intParam(req, 'pageSize'),
-    sort: strParam(req, 'sort'),
-    legalEntityId: strParam(req, 'legalEntityId'),
-    withTotal: wantsTotal(req),
-  };
+  return { ...listParams(req, q), segmentId: req.params.segmentId, legalEntityId: strParam(req, 'legalEntityId') };
 }
 
 type ItemData = Parameters<typeof itemAssignmentBody>[0];
@@ -71,14 +63,10 @@ export const itemAssignmentRoutes: AnyRoute[] = [
     document: RestSegmentItemsDocument,
     keep: ITEM_KEEP,
     variables: (req) => ({
-      q: strParam(req, 'q'),
-      pageNumber: intParam(req, 'pageNumber'),
-      pageSize: intParam(req, 'pageSize'),
-      sort: strParam(req, 'sort'),
+      ...listParams(req, strParam(req, 'q')),
       siteCode: strParam(req, 'siteCode'),
       onlyActive: boolParam(req, 'onlyActive'),
       legalEntityId: strParam(req, 'legalEntityId'),
-      withTotal: wantsTotal(req),
     }),
     respond: (data) => ({
       status: 200,

@@ -13,7 +13,7 @@ import {
 } from '../__generated__/operations';
 import { type AnyRoute, type RestRequest, route } from '../adapter';
 import { segmentBody } from '../bodies';
-import { bodyArray, bodyObject, boolParam, intParam, searchQ, strParam, wantsTotal } from '../params';
+import { bodyArray, bodyObject, boolParam, searchQ, strParam, listParams } from '../params';
 
 /** The ten segment endpoints of the contract. */
 const MANAGE = [SCOPE.manage];
@@ -22,15 +22,7 @@ const READ = [SCOPE.read, SCOPE.readOwn];
 const SEGMENT_KEEP = [['id']];
 
 function listVariables(req: RestRequest, q: string | undefined) {
-  return {
-    q,
-    pageNumber: intParam(req, 'pageNumber'),
-    pageSize: intParam(req, 'pageSize'),
-    sort: strParam(req, 'sort'),
-    customerId: strParam(req, 'customerId'),
-    legalEntityId: strParam(req, 'legalEntityId'),
-    withTotal: wantsTotal(req),
-  };
+  return { ...listParams(req, q), customerId: strParam(req, 'customerId'), legalEntityId: strParam(req, 'legalEntityId') };
 }
 
 const segmentList = {
