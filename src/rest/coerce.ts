@@ -1,19 +1,30 @@
-import { coerceInputValue, type GraphQLInputType, isInputObjectType, isListType, isNonNullType } from 'graphql';
+import { coerceInputValue, type GraphQLInputType, isInputObjectType, isListType, isNonNullType, isScalarType } from 'graphql';
 import { BadInputError } from '../graphql/errors';
 
 /**
  * REST bodies may carry what the contract's schemas allow but our inputs don't declare
  * (`metadata.createdAt` of a fetched document sent back, `id` in a PUT body, extensions of the
  * client's own): they are dropped here, before GraphQL would reject them as unknown fields.
+ *
+ * JSON is also held to the contract's own types where GraphQL input coercion is looser: `ID`
+ * accepts numbers and a list accepts a lone value, but the contract's ids are strings and its
+ * lists arrays, so those are 400s naming the field.
  */
-export function prune(value: unknown, type: GraphQLInputType): unknown {
-  if (isNonNullType(type)) return prune(value, type.ofType);
+export function prune(value: unknown, type: GraphQLInputType, path: (string | number)[] = [], root = ''): unknown {
+  if (isNonNullType(type)) return prune(value, type.ofType, path, root);
   if (value === null || value === undefined) return value;
-  if (isListType(type)) return Array.isArray(value) ? value.map((v) => prune(v, type.ofType)) : prune(value, type.ofType);
+  const field = () => fieldPath(root, path) || 'body';
+  if (isListType(type)) {
+    if (!Array.isArray(value)) throw new BadInputError(`${field()} must be an array`, field());
+    return value.map((v, i) => prune(v, type.ofType, [...path, i], root));
+  }
+  if (isScalarType(type) && type.name === 'ID' && typeof value !== 'string') {
+    throw new BadInputError(`${field()} must be a string`, field());
+  }
   if (isInputObjectType(type) && typeof value === 'object' && !Array.isArray(value)) {
     const fields = type.getFields();
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (k in fields) out[k] = prune(v, fields[k].type);
+    for (const [k, v] of Object.entries(value)) if (k in fields) out[k] = prune(v, fields[k].type, [...path, k], root);
     return out;
   }
   return value;
@@ -29,7 +40,7 @@ function fieldPath(root: string, path: readonly (string | number)[]): string {
  */
 export function checkVariable(value: unknown, type: GraphQLInputType, root: string): unknown {
   let failure: BadInputError | undefined;
-  const pruned = prune(value, type);
+  const pruned = prune(value, type, [], root);
   coerceInputValue(pruned, type, (path, _invalid, error) => {
     if (failure) return;
     const missing = /^Field "([^"]+)" of required type "[^"]+" was not provided\.$/.exec(error.message);
