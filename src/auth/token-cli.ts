@@ -1,3 +1,4 @@
+import { isTenant, TENANT_RULE } from './tenant';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config';
 import { ensureDevSecret } from './dev-secret';
@@ -29,7 +30,6 @@ export interface CliOutput {
   stderr(text: string): void;
 }
 
-const TENANT_RE = /^[a-z][a-z0-9]{2,15}$/;
 const DEFAULT_EXPIRES = '24h';
 // jose's own span syntax, checked here so a typo is a usage error (exit 2), not a stack trace.
 const SPAN_RE =
@@ -68,8 +68,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
   const tenant = values.tenant;
   if (!tenant) return usageError('--tenant is required');
-  if (!TENANT_RE.test(tenant))
-    return usageError(`--tenant "${tenant}" is not a valid tenant (^[a-z][a-z0-9]+$, 3-16 characters)`);
+  if (!isTenant(tenant)) return usageError(`--tenant "${tenant}" is not a valid tenant (${TENANT_RULE})`);
 
   const scopes = values.scopes === undefined ? [...ALL_SCOPES] : values.scopes.split(/[\s,]+/).filter((s) => s !== '');
   if (scopes.length === 0) return usageError('--scopes is empty');

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { isTenant, TENANT_RULE } from '../auth/tenant';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config';
@@ -34,8 +35,6 @@ export interface CliOutput {
   stderr(text: string): void;
 }
 
-const TENANT_RE = /^[a-z][a-z0-9]{2,15}$/;
-
 /** Runs the CLI; resolves to the exit code (0 done, 1 fatal, 2 usage). */
 export async function main(argv: string[], env: Record<string, string | undefined>, out: CliOutput): Promise<number> {
   const usageError = (message: string): number => {
@@ -67,8 +66,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
   const tenant = values.tenant;
   if (!tenant) return usageError('--tenant is required');
-  if (!TENANT_RE.test(tenant))
-    return usageError(`--tenant "${tenant}" is not a valid tenant (^[a-z][a-z0-9]+$, 3-16 characters)`);
+  if (!isTenant(tenant)) return usageError(`--tenant "${tenant}" is not a valid tenant (${TENANT_RULE})`);
   let batchSize: number | undefined;
   if (values['batch-size'] !== undefined) {
     batchSize = Number(values['batch-size']);

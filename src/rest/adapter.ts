@@ -9,6 +9,7 @@ import {
   validate,
 } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { isTenant, TENANT_RULE } from '../auth/tenant';
 import { bearerToken, KeySetUnavailableError } from '../auth/verifier';
 import { hasAnyScope, type Viewer } from '../auth/viewer';
 import { createContext, type Services } from '../graphql/context';
@@ -70,8 +71,6 @@ export interface BulkRow {
   message?: string | null;
 }
 
-const TENANT_RE = /^[a-z][a-z0-9]+$/;
-
 /** What each row needs at request time, computed once at start-up. */
 interface Prepared {
   row: AnyRoute;
@@ -108,8 +107,8 @@ async function authenticate(services: Services, req: RestRequest, row: AnyRoute)
   if (!token) throw new UnauthenticatedError();
   const viewer = await services.verifier.verify(token);
   const tenant = req.params.tenant;
-  if (!TENANT_RE.test(tenant) || tenant.length < 3 || tenant.length > 16) {
-    throw new BadInputError('tenant must be 3-16 lower-case letters and digits, starting with a letter', 'tenant');
+  if (!isTenant(tenant)) {
+    throw new BadInputError(`tenant must be ${TENANT_RULE}`, 'tenant');
   }
   if (viewer.tenant !== tenant) throw new UnauthenticatedError('Invalid access token for this tenant', 'tenant');
   if (!hasAnyScope(viewer, row.scopes)) throw new ForbiddenError();
