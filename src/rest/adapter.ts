@@ -20,7 +20,7 @@ import { bulkError, type BulkResultShape } from '../modules/shared/bulk';
 import { parseFields, project } from '../query/projection';
 import { QueryError } from '../query/errors';
 import { checkVariable } from './coerce';
-import { answerForErrors, errorBody, faultBody, type HttpAnswer } from './http-errors';
+import { answerForErrors, errorBody, type HttpAnswer } from './http-errors';
 
 export interface RestRequest {
   params: Record<string, string>;
@@ -155,17 +155,13 @@ function mergeBulk(results: readonly BulkRow[], failed: Map<number, BulkResultSh
   );
 }
 
+/** What the REST layer itself threw (auth, input, a null single read): the same mapping as execution errors. */
 function fail(e: unknown): HttpAnswer {
-  if (e instanceof UnauthenticatedError) return { status: 401, body: faultBody(e.reason) };
-  if (e instanceof ForbiddenError) return { status: 403, body: errorBody(403, e.message) };
-  if (e instanceof BadInputError) {
-    return { status: 400, body: errorBody(400, e.message, e.field ? { details: { field: e.field, message: e.message } } : {}) };
-  }
-  if (e instanceof KeySetUnavailableError)
+  if (e instanceof KeySetUnavailableError) {
     return { status: 503, body: errorBody(503, 'Token signing keys are unavailable; try again later') };
-  if (e instanceof QueryError) return { status: 400, body: errorBody(400, e.message, { details: { field: e.field } }) };
-  // A `respond` that finds nothing (a null single read) throws like a resolver would.
-  if (e instanceof GraphQLError && typeof e.extensions?.code === 'string') return answerForErrors([e]);
+  }
+  if (e instanceof QueryError || (e instanceof GraphQLError && typeof e.extensions?.code === 'string'))
+    return answerForErrors([e]);
   throw e;
 }
 

@@ -1,4 +1,4 @@
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { UnauthenticatedError } from '../graphql/errors';
 import { QueryError } from '../query/errors';
 
@@ -56,31 +56,30 @@ export interface HttpAnswer {
 }
 
 /**
- * GraphQL errors → one HTTP answer. When several come back the highest status wins; anything
- * without a known code is a 500 whose text says nothing about the cause.
+ * Errors → one HTTP answer: what a GraphQL execution returned, or what the REST layer itself
+ * threw before or after it (a coded error or a q/sort/paging QueryError). When several come
+ * back the highest status wins; anything without a known code is a 500 that names no cause.
  */
-export function answerForErrors(errors: readonly GraphQLError[]): HttpAnswer {
-  let worst: { status: number; error: GraphQLError } | undefined;
+export function answerForErrors(errors: readonly (GraphQLError | QueryError)[]): HttpAnswer {
+  let worst: { status: number; error: Error } | undefined;
   for (const error of errors) {
-    const original = error.originalError ?? error;
-    if (original instanceof QueryError) {
-      return {
-        status: 400,
-        body: errorBody(400, original.message, { details: { field: original.field, message: original.message } }),
-      };
-    }
-    const code = (original as GraphQLError).extensions?.code ?? error.extensions?.code;
+    const original = origin(error);
+    const code = original instanceof QueryError ? 'BAD_USER_INPUT' : (original as GraphQLError).extensions?.code;
     const status = typeof code === 'string' ? (STATUS_BY_CODE[code] ?? 500) : 500;
-    if (!worst || status > worst.status) worst = { status, error };
+    if (!worst || status > worst.status) worst = { status, error: original };
   }
   if (!worst) return { status: 500, body: errorBody(500, 'Internal server error') };
   const { status, error } = worst;
-  const original = (error.originalError ?? error) as GraphQLError & { reason?: UnauthenticatedError['reason'] };
-  if (status === 401) return { status, body: faultBody(original instanceof UnauthenticatedError ? original.reason : 'invalid') };
+  if (status === 401) return { status, body: faultBody(error instanceof UnauthenticatedError ? error.reason : 'invalid') };
   if (status === 500) return { status, body: errorBody(500, 'Internal server error') };
-  const ext = original.extensions ?? {};
+  const ext = error instanceof QueryError ? { field: error.field } : ((error as GraphQLError).extensions ?? {});
   const extra: Partial<ErrorBody> = {};
   if (typeof ext.resourceId === 'string') extra.resourceId = ext.resourceId;
-  if (typeof ext.field === 'string') extra.details = { field: ext.field, message: original.message };
-  return { status, body: errorBody(status, original.message, extra) };
+  if (typeof ext.field === 'string') extra.details = { field: ext.field, message: error.message };
+  return { status, body: errorBody(status, error.message, extra) };
+}
+
+/** The error a resolver threw, under graphql-js's or graphql-jit's located wrapper. */
+function origin(error: GraphQLError | QueryError): Error {
+  return error instanceof GraphQLError ? (error.originalError ?? error) : error;
 }
