@@ -8,10 +8,9 @@ import { bearerToken, createVerifier, type TokenVerifier } from './auth/verifier
 import { ensureDevSecret } from './auth/dev-secret';
 import { type Database, isReachable } from './db/knex';
 import { createApollo } from './graphql/apollo';
-import { type Context, createContext, createServices, type Services } from './graphql/context';
+import { type Context, createContext, createServices, languageOf, type Services } from './graphql/context';
 import { UnauthenticatedError } from './graphql/errors';
 import { getSchema } from './graphql/schema';
-import { parseAcceptLanguage, parseContentLanguage } from './i18n/language';
 import { mountRoutes } from './rest/adapter';
 import { errorBody } from './rest/http-errors';
 import { routes } from './rest/routes';
@@ -72,15 +71,11 @@ export async function buildApp({ config, db }: { config: Config; db: Database })
         const body = { errors: [{ message: e.message, extensions: { code: 'UNAUTHENTICATED' } }] };
         return reply.code(401).type('application/json').send(JSON.stringify(body));
       }
-      const header = (name: string): string | undefined => {
-        const v = request.headers[name];
-        return Array.isArray(v) ? v[0] : v;
-      };
-      (request as unknown as { gqlContext: Context }).gqlContext = createContext(services, viewer, {
-        accept: parseAcceptLanguage(header('accept-language')),
-        contentLanguage: parseContentLanguage(header('content-language')),
-        defaultLanguage: config.defaultLanguage,
-      });
+      (request as unknown as { gqlContext: Context }).gqlContext = createContext(
+        services,
+        viewer,
+        languageOf(request.headers, config.defaultLanguage),
+      );
     },
     handler: gqlHandler,
   });

@@ -1,7 +1,9 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { TokenVerifier } from '../auth/verifier';
 import type { Viewer } from '../auth/viewer';
 import type { Config } from '../config';
 import type { Database } from '../db/knex';
+import { parseAcceptLanguage, parseContentLanguage } from '../i18n/language';
 import { CatalogRepository } from '../modules/catalog/catalog.repository';
 import { CustomerAssignmentRepository } from '../modules/customer-assignments/customer-assignment.repository';
 import { ItemAssignmentRepository } from '../modules/item-assignments/item-assignment.repository';
@@ -42,6 +44,16 @@ export interface Language {
   /** Content-Language of the body, for plain-string localized values. */
   contentLanguage?: string;
   defaultLanguage: string;
+}
+
+/** The request's languages from its headers (Node already joins repeated ones with ", "). */
+export function languageOf(headers: IncomingHttpHeaders, defaultLanguage: string): Language {
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  return {
+    accept: parseAcceptLanguage(first(headers['accept-language'])),
+    contentLanguage: parseContentLanguage(first(headers['content-language'])),
+    defaultLanguage,
+  };
 }
 
 /** Per request, for GraphQL and REST alike. */

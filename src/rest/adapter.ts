@@ -12,10 +12,9 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { isTenant, TENANT_RULE } from '../auth/tenant';
 import { bearerToken, KeySetUnavailableError } from '../auth/verifier';
 import { hasAnyScope, type Viewer } from '../auth/viewer';
-import { createContext, type Services } from '../graphql/context';
+import { createContext, languageOf, type Services } from '../graphql/context';
 import { jitCompiler, type Run } from '../graphql/jit';
 import { BadInputError, ForbiddenError, UnauthenticatedError } from '../graphql/errors';
-import { parseAcceptLanguage, parseContentLanguage } from '../i18n/language';
 import { bulkError, type BulkResultShape } from '../modules/shared/bulk';
 import { parseFields, project } from '../query/projection';
 import { QueryError } from '../query/errors';
@@ -216,11 +215,7 @@ async function handle(
     const viewer = await authenticate(services, req, row);
     const { variables, failed, positions } = checkVariables(p, row.variables(req) as Record<string, unknown>);
     const fields = row.keep ? parseFields(str(req.query.fields, 'fields')) : null;
-    const contextValue = createContext(services, viewer, {
-      accept: parseAcceptLanguage(str(req.headers['accept-language'], 'Accept-Language')),
-      contentLanguage: parseContentLanguage(str(req.headers['content-language'], 'Content-Language')),
-      defaultLanguage: services.config.defaultLanguage,
-    });
+    const contextValue = createContext(services, viewer, languageOf(req.headers, services.config.defaultLanguage));
     const result = await p.run(contextValue, variables);
     if (result.errors?.length) return answerForErrors(result.errors as readonly GraphQLError[]);
     const data = result.data as Record<string, unknown>;
