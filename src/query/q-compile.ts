@@ -15,7 +15,14 @@ export { jsonValueSql } from './json-sql';
 
 export function applyQ(qb: Knex.QueryBuilder, terms: QTerm[], resolve: FieldResolver, dialect: Dialect): void {
   // Compile everything first so that a bad term leaves the builder untouched.
-  const clauses = terms.map((t) => compileTerm(t, resolve, dialect));
+  applyWhere(
+    qb,
+    terms.map((t) => compileTerm(t, resolve, dialect)),
+  );
+}
+
+/** Clauses compiled once (at the edge, by parseListArgs) and applied to every query that needs them. */
+export function applyWhere(qb: Knex.QueryBuilder, clauses: readonly Sql[]): void {
   for (const c of clauses) qb.whereRaw(`(${c.sql})`, c.bindings);
 }
 

@@ -48,7 +48,7 @@ export function customerCountKey(segmentId: string, filter: CustomerAssignmentFi
 }
 
 function filterText(f: CustomerAssignmentFilter): string {
-  return JSON.stringify([f.terms ?? [], f.own ?? null]);
+  return JSON.stringify([f.where ?? [], f.own ?? null]);
 }
 
 const cacheKey = (k: { segmentId: string; argsKey: string }): string => `${k.segmentId}\u0000${k.argsKey}`;

@@ -4,8 +4,8 @@ import { jsonOrNull, parseJson, toInt, toMetadata } from '../../db/rows';
 import { ConflictError, MSG_CHANGED, notFound } from '../../graphql/errors';
 import { makeResolver } from '../../query/fields';
 import type { Paging } from '../../query/paging';
-import { applyQ } from '../../query/q-compile';
-import type { QTerm } from '../../query/q-parser';
+import type { Sql } from '../../query/json-sql';
+import { applyWhere } from '../../query/q-compile';
 import { applySort, type SortKey } from '../../query/sort';
 import type { Membership, SegmentRepository } from '../segments/segment.repository';
 import { type BulkOutcome, bulkError, bulkOk } from '../shared/bulk';
@@ -36,7 +36,7 @@ export const customerAssignmentFields = makeResolver({
 });
 
 export interface CustomerAssignmentFilter {
-  terms?: QTerm[];
+  where?: readonly Sql[];
   /** Only this customer's own assignments (segment_read_own): B2C ones, and B2B ones for the legal entity when given. */
   own?: Membership;
 }
@@ -193,7 +193,7 @@ export class CustomerAssignmentRepository {
       qb.where('ca.customer_id', f.own.customerId);
       if (f.own.legalEntityId !== undefined) qb.whereIn('ca.legal_entity_id', ['', f.own.legalEntityId]);
     }
-    if (f.terms?.length) applyQ(qb, f.terms, customerAssignmentFields, this.db.dialect);
+    if (f.where?.length) applyWhere(qb, f.where);
     return qb;
   }
 

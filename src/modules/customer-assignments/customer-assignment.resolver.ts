@@ -81,8 +81,8 @@ export class CustomerAssignmentResolver {
     const viewer = requireScope(ctx.viewer, ...READERS);
     const segmentId = checkId(args.segmentId, 'segmentId');
     const legalEntityId = args.legalEntityId == null ? undefined : checkId(args.legalEntityId, 'legalEntityId');
-    const { terms, sort, paging } = parseListArgs(args, customerAssignmentFields, ctx.services.db.dialect);
-    const filter = { terms, own: await readableSegment(ctx, viewer, segmentId, legalEntityId) };
+    const { where, sort, paging } = parseListArgs(args, customerAssignmentFields, ctx.services.db.dialect);
+    const filter = { where, own: await readableSegment(ctx, viewer, segmentId, legalEntityId) };
     const repo = ctx.services.customerAssignments;
     return {
       pageNumber: paging.pageNumber,
@@ -222,8 +222,8 @@ export class SegmentCustomersResolver {
     @Ctx() ctx: Context,
   ): PageRoot<CustomerAssignmentRecord> {
     const viewer = requireScope(ctx.viewer, ...READERS);
-    const { terms, sort, paging } = parseListArgs(args, customerAssignmentFields, ctx.services.db.dialect);
-    const filter = { terms, own: ownOnly(viewer) };
+    const { where, sort, paging } = parseListArgs(args, customerAssignmentFields, ctx.services.db.dialect);
+    const filter = { where, own: ownOnly(viewer) };
     return {
       pageNumber: paging.pageNumber,
       pageSize: paging.pageSize,
@@ -237,7 +237,7 @@ export class SegmentCustomersResolver {
   })
   customerCount(@Root() s: SegmentRecord, @Ctx() ctx: Context): Promise<number> {
     const viewer = requireScope(ctx.viewer, ...READERS);
-    return customerCountBySegmentId(ctx).load(customerCountKey(s.id, { terms: [], own: ownOnly(viewer) }));
+    return customerCountBySegmentId(ctx).load(customerCountKey(s.id, { where: [], own: ownOnly(viewer) }));
   }
 }
 

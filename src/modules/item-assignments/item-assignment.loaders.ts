@@ -37,20 +37,20 @@ export const itemAssignmentsBySegmentId = (
   remember(
     ctx,
     ctx.loaders.get(`itemAssignmentsBySegmentId:${argsKey}`, (segmentIds: readonly string[]) =>
-      ctx.services.itemAssignments.pagesBySegmentIds(tenantOf(ctx), segmentIds, { terms: list.terms }, list.sort, list.paging),
+      ctx.services.itemAssignments.pagesBySegmentIds(tenantOf(ctx), segmentIds, { where: list.where }, list.sort, list.paging),
     ),
   );
 
 /** Matches of `q` per segment; `q` undefined counts every assignment (`Segment.itemCount`). */
 export const itemCountBySegmentId = (
   ctx: Context,
-  list: Pick<ParsedList, 'terms'>,
+  list: Pick<ParsedList, 'where'>,
   q: string | undefined,
 ): DataLoader<string, number> =>
   remember(
     ctx,
     ctx.loaders.get(`itemCountBySegmentId:${q ?? ''}`, (segmentIds: readonly string[]) =>
-      ctx.services.itemAssignments.countsBySegmentIds(tenantOf(ctx), segmentIds, { terms: list.terms }),
+      ctx.services.itemAssignments.countsBySegmentIds(tenantOf(ctx), segmentIds, { where: list.where }),
     ),
   );
 

@@ -5,8 +5,8 @@ import { jsonOrNull, parseJson, toInt, toMetadata } from '../../db/rows';
 import { ConflictError, MSG_CHANGED, notFound } from '../../graphql/errors';
 import { makeResolver } from '../../query/fields';
 import type { Paging } from '../../query/paging';
-import { applyQ } from '../../query/q-compile';
-import type { QTerm } from '../../query/q-parser';
+import type { Sql } from '../../query/json-sql';
+import { applyWhere } from '../../query/q-compile';
 import { applySort, type SortKey } from '../../query/sort';
 import { type BulkOutcome, bulkError, bulkOk } from '../shared/bulk';
 import type { Membership, SegmentRepository } from '../segments/segment.repository';
@@ -39,7 +39,7 @@ export interface SegmentScope {
 export interface ItemAssignmentFilter {
   segmentIds?: readonly string[];
   type?: ItemType;
-  terms?: QTerm[];
+  where?: readonly Sql[];
   segments?: SegmentScope;
 }
 
@@ -181,7 +181,7 @@ export class ItemAssignmentRepository {
     if (f.segmentIds) qb.whereIn('ia.segment_id', f.segmentIds as string[]);
     if (f.type) qb.where('ia.type', f.type);
     if (f.segments) qb.whereIn('ia.segment_id', this.segmentSubquery(tenant, f.segments));
-    if (f.terms?.length) applyQ(qb, f.terms, itemAssignmentFields, this.db.dialect);
+    if (f.where?.length) applyWhere(qb, f.where);
     return qb;
   }
 

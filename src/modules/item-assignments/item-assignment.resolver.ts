@@ -44,10 +44,10 @@ export class ItemAssignmentResolver {
   })
   async itemAssignments(@Args() args: ItemAssignmentsArgs, @Ctx() ctx: Context): Promise<PageRoot<ItemAssignmentRecord>> {
     const viewer = requireScope(ctx.viewer, ...READERS);
-    const { terms, sort, paging } = parseListArgs(args, itemAssignmentFields, ctx.services.db.dialect);
+    const { where, sort, paging } = parseListArgs(args, itemAssignmentFields, ctx.services.db.dialect);
     const segment = await findVisibleSegment(ctx, viewer, args.segmentId, args.legalEntityId);
     if (!segment) throw notFound(args.segmentId);
-    const filter = { segmentIds: [segment.id], terms };
+    const filter = { segmentIds: [segment.id], where };
     const repo = ctx.services.itemAssignments;
     return {
       pageNumber: paging.pageNumber,
@@ -64,12 +64,12 @@ export class ItemAssignmentResolver {
   })
   segmentItems(@Args() args: AllSegmentItemsArgs, @Ctx() ctx: Context): PageRoot<ItemAssignmentRecord> {
     const viewer = requireScope(ctx.viewer, ...READERS);
-    const { terms, sort, paging } = parseListArgs(args, itemAssignmentFields, ctx.services.db.dialect);
+    const { where, sort, paging } = parseListArgs(args, itemAssignmentFields, ctx.services.db.dialect);
     const siteCode = args.siteCode ?? undefined;
     const own = !hasScope(viewer, SCOPE.read);
     const { member } = visibleSegments(viewer, { legalEntityId: own ? args.legalEntityId : undefined });
     const segments = { siteCode, activeOnly: own || args.onlyActive === true, member };
-    const filter = { terms, segments };
+    const filter = { where, segments };
     const repo = ctx.services.itemAssignments;
     return {
       pageNumber: paging.pageNumber,
@@ -207,7 +207,7 @@ export class SegmentItemsResolver {
   @FieldResolver(() => Int, { description: 'How many items are assigned to this segment.' })
   itemCount(@Root() s: SegmentRecord, @Ctx() ctx: Context): Promise<number> {
     requireScope(ctx.viewer, ...READERS);
-    return itemCountBySegmentId(ctx, { terms: [] }, undefined).load(s.id);
+    return itemCountBySegmentId(ctx, { where: [] }, undefined).load(s.id);
   }
 }
 

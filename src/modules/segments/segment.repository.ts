@@ -5,8 +5,8 @@ import { jsonOrNull, msToDate, parseJson, toInt, toMetadata } from '../../db/row
 import { BadInputError, ConflictError, MSG_ALREADY_EXISTS, MSG_CHANGED, notFound } from '../../graphql/errors';
 import { makeResolver } from '../../query/fields';
 import type { Paging } from '../../query/paging';
-import { applyQ } from '../../query/q-compile';
-import type { QTerm } from '../../query/q-parser';
+import type { Sql } from '../../query/json-sql';
+import { applyWhere } from '../../query/q-compile';
 import { applySort, type SortKey } from '../../query/sort';
 import { type BulkOutcome, bulkError, bulkOk } from '../shared/bulk';
 import { newId } from '../shared/validate';
@@ -37,7 +37,7 @@ export interface Membership {
 
 export interface SegmentFilter {
   ids?: readonly string[];
-  terms?: QTerm[];
+  where?: readonly Sql[];
   member?: Membership;
   activeOnly?: boolean;
   siteCode?: string;
@@ -160,7 +160,7 @@ export class SegmentRepository {
     if (f.siteCode !== undefined) qb.where('s.site_code', f.siteCode);
     if (f.activeOnly) this.activeCondition(qb);
     if (f.member) qb.whereIn('s.id', this.memberSubquery(tenant, f.member));
-    if (f.terms?.length) applyQ(qb, f.terms, segmentFields, this.db.dialect);
+    if (f.where?.length) applyWhere(qb, f.where);
     return qb;
   }
 

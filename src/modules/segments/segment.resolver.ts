@@ -46,8 +46,8 @@ export class SegmentResolver {
   @Query(() => SegmentPage, { description: 'Segments matching q, paged and sorted.' })
   segments(@Args() args: SegmentsArgs, @Ctx() ctx: Context): PageRoot<SegmentRecord> {
     const viewer = requireScope(ctx.viewer, ...READERS);
-    const { terms, sort, paging } = parseListArgs(args, segmentFields, ctx.services.db.dialect);
-    const filter = { ...visibleSegments(viewer, args), terms };
+    const { where, sort, paging } = parseListArgs(args, segmentFields, ctx.services.db.dialect);
+    const filter = { ...visibleSegments(viewer, args), where };
     const repo = ctx.services.segments;
     return {
       pageNumber: paging.pageNumber,

@@ -3,7 +3,8 @@ import { BadInputError } from '../../graphql/errors';
 import type { FieldResolver } from '../../query/fields';
 import { type Paging, parsePaging } from '../../query/paging';
 import { compileTerm } from '../../query/q-compile';
-import { parseQ, QueryError, type QTerm } from '../../query/q-parser';
+import type { Sql } from '../../query/json-sql';
+import { parseQ, QueryError } from '../../query/q-parser';
 import { parseSort, type SortKey } from '../../query/sort';
 
 export interface ListArgs {
@@ -14,7 +15,8 @@ export interface ListArgs {
 }
 
 export interface ParsedList {
-  terms: QTerm[];
+  /** The q terms, compiled once to bound SQL clauses for every query the listing runs. */
+  where: Sql[];
   sort: SortKey[];
   paging: Paging;
 }
@@ -27,9 +29,8 @@ export interface ParsedList {
 export function parseListArgs(args: ListArgs, fields: FieldResolver, dialect: Dialect): ParsedList {
   try {
     const terms = args.q ? parseQ(args.q) : [];
-    for (const t of terms) compileTerm(t, fields, dialect);
     return {
-      terms,
+      where: terms.map((t) => compileTerm(t, fields, dialect)),
       sort: parseSort(args.sort, fields, dialect),
       paging: parsePaging(args.pageNumber, args.pageSize),
     };
