@@ -26,10 +26,3 @@ export function withQueryCount<T>(fn: () => Promise<T>): Promise<{ result: T; co
     return { result, count: counter.count, sql: counter.sql };
   });
 }
-
-/** Opens a counting scope for the rest of the current async context (a Fastify onRequest hook). */
-export function enterQueryCount(): Counter {
-  const counter: Counter = { count: 0, sql: [] };
-  store.enterWith(counter);
-  return counter;
-}

@@ -9,7 +9,6 @@ import { CustomerAssignmentRepository } from '../modules/customer-assignments/cu
 import { ItemAssignmentRepository } from '../modules/item-assignments/item-assignment.repository';
 import { SegmentRepository } from '../modules/segments/segment.repository';
 import { StorefrontRepository } from '../modules/storefront/storefront.repository';
-import { UnauthenticatedError } from './errors';
 import { Loaders } from './loaders';
 
 /** Process-wide pieces the per-request contexts share: built once in buildApp. */
@@ -66,10 +65,4 @@ export interface Context {
 
 export function createContext(services: Services, viewer: Viewer | null, lang: Language): Context {
   return { viewer, services, lang, loaders: new Loaders(services, viewer?.tenant ?? '') };
-}
-
-/** The viewer, or a 401: for resolvers that run only with a token. */
-export function viewerOf(ctx: Context): Viewer {
-  if (!ctx.viewer) throw new UnauthenticatedError();
-  return ctx.viewer;
 }
