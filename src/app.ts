@@ -14,6 +14,7 @@ import { getSchema } from './graphql/schema';
 import { mountRoutes } from './rest/adapter';
 import { errorBody } from './rest/http-errors';
 import { routes } from './rest/routes';
+import { setLimits } from './limits';
 
 export interface BuiltApp {
   app: FastifyInstance;
@@ -31,6 +32,7 @@ export function verifierFor(config: Config): TokenVerifier {
 
 /** Fastify with GraphQL at /graphql, the REST contract under /customer-segment, and /health. */
 export async function buildApp({ config, db }: { config: Config; db: Database }): Promise<BuiltApp> {
+  setLimits(config.limits);
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: BODY_LIMIT,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { LimitConfigError, type Limits, loadLimits } from './limits';
 
 /**
  * The only reader of `process.env`. Everything the service can be told from outside is here,
@@ -39,6 +40,8 @@ export interface Config {
   /** Load the demo tenant into an empty database at start-up (development only). */
   seedDemo: boolean;
   logLevel: string;
+  /** Bounds on input and work per request (limits.ts). */
+  limits: Limits;
 }
 
 export class ConfigError extends Error {}
@@ -98,5 +101,15 @@ export function loadConfig(env: Env = process.env): Config {
     debugErrors: bool(env, 'DEBUG_ERRORS', false),
     seedDemo: bool(env, 'SEED_DEMO', nodeEnv === 'development'),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    limits: limitsFrom(env),
   };
+}
+
+function limitsFrom(env: Env): Limits {
+  try {
+    return loadLimits(env);
+  } catch (e) {
+    if (e instanceof LimitConfigError) throw new ConfigError(e.message);
+    throw e;
+  }
 }
