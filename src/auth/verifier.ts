@@ -21,8 +21,8 @@ export interface VerifierTuning {
   cacheSize?: number;
   /**
    * Longest a verified token is trusted from the cache without re-verifying, even when its `exp`
-   * is further away: bounds how long a key removed from the JWKS keeps admitting tokens, and
-   * gives tokens without `exp` a lifetime in the cache.
+   * is further away: bounds how long a key removed from the JWKS keeps admitting tokens. An entry
+   * never outlives its token's `exp`.
    */
   cacheTtlMs?: number;
   /** Clock for the cache (ms since epoch). */
@@ -58,9 +58,9 @@ const expired = (): UnauthenticatedError => new UnauthenticatedError('Access Tok
 
 interface CacheEntry {
   viewer: Viewer;
-  /** `exp` in ms, when the token has one. */
-  expMs?: number;
-  /** After this (ms) the entry is dropped and the token verified again. */
+  /** `exp` in ms (every accepted token has one). */
+  expMs: number;
+  /** After this (ms) the entry is dropped and the token verified again; never after `expMs`. */
   staleAt: number;
 }
 
@@ -73,7 +73,8 @@ export function createVerifier(auth: VerifierOptions, tuning: VerifierTuning = {
   }
 
   const algorithms = [...(secret ? HS_ALGS : []), ...(jwks ? JWKS_ALGS : [])];
-  const options: JWTVerifyOptions = { algorithms };
+  // A token without `exp` would be valid forever: it is refused, like a malformed one.
+  const options: JWTVerifyOptions = { algorithms, requiredClaims: ['exp'] };
   if (auth.issuer) options.issuer = auth.issuer;
   if (auth.audience) options.audience = auth.audience;
 
@@ -105,7 +106,7 @@ export function createVerifier(auth: VerifierOptions, tuning: VerifierTuning = {
     const t = now();
     // jose treats `exp <= now` (whole seconds) as expired; mirror it so a cached token expires
     // at the same instant a fresh verification would say so.
-    if (hit.expMs !== undefined && Math.floor(t / 1000) * 1000 >= hit.expMs) {
+    if (Math.floor(t / 1000) * 1000 >= hit.expMs) {
       cache.delete(token);
       throw expired();
     }
@@ -116,13 +117,14 @@ export function createVerifier(auth: VerifierOptions, tuning: VerifierTuning = {
     return hit.viewer;
   }
 
-  function remember(token: string, viewer: Viewer, exp: number | undefined): void {
+  function remember(token: string, viewer: Viewer, exp: number): void {
     if (token.length > MAX_CACHED_TOKEN_LENGTH || cacheSize <= 0) return;
     if (cache.size >= cacheSize) {
       const oldest = cache.keys().next();
       if (!oldest.done) cache.delete(oldest.value);
     }
-    cache.set(token, { viewer, expMs: exp === undefined ? undefined : exp * 1000, staleAt: now() + cacheTtlMs });
+    const expMs = exp * 1000;
+    cache.set(token, { viewer, expMs, staleAt: Math.min(now() + cacheTtlMs, expMs) });
   }
 
   return {
@@ -141,7 +143,8 @@ export function createVerifier(auth: VerifierOptions, tuning: VerifierTuning = {
         throw invalid();
       }
       const viewer = viewerFromClaims(payload);
-      remember(token, viewer, typeof payload.exp === 'number' ? payload.exp : undefined);
+      // jose has checked `exp` is present and a number (requiredClaims).
+      remember(token, viewer, payload.exp as number);
       return viewer;
     },
   };

@@ -13,10 +13,11 @@ const nowSec = (): number => Math.floor(Date.now() / 1000);
 
 function hs256(
   claims: JWTPayload,
-  opts: { exp?: number | string; iss?: string; aud?: string; secret?: Uint8Array } = {},
+  opts: { exp?: number | string | null; iss?: string; aud?: string; secret?: Uint8Array } = {},
 ): Promise<string> {
   const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt();
-  if (opts.exp !== undefined) jwt.setExpirationTime(opts.exp);
+  // Every accepted token carries exp; `exp: null` leaves it out.
+  if (opts.exp !== null) jwt.setExpirationTime(opts.exp ?? '1h');
   if (opts.iss) jwt.setIssuer(opts.iss);
   if (opts.aud) jwt.setAudience(opts.aud);
   return jwt.sign(opts.secret ?? key);
@@ -75,8 +76,9 @@ describe('HS256 verifier', () => {
     expect(v.tenant).toBe('acme');
   });
 
-  it('accepts a tokens without exp', async () => {
-    await expect(verifier.verify(await hs256({ tenant: 'acme' }))).resolves.toMatchObject({ tenant: 'acme' });
+  it('refuses a token without exp (it would never expire)', async () => {
+    await expectInvalid(verifier.verify(await hs256({ tenant: 'acme' }, { exp: null })));
+    await expectInvalid(verifier.verify(await hs256({ tenant: 'acme', exp: 'soon' }, { exp: null })));
   });
 
   it('a token without any tenant is invalid', async () => {
@@ -221,6 +223,18 @@ describe('verified-token cache', () => {
     const v2 = await verifier.verify(token);
     expect(v2).not.toBe(v1);
     expect(v2).toEqual(v1);
+  });
+
+  it('a cached verification never outlives the token, whatever the cache TTL', async () => {
+    let now = Date.now();
+    const verifier = createVerifier({ jwtSecret: SECRET }, { now: () => now, cacheTtlMs: 3_600_000 });
+    const exp = nowSec() + 60;
+    const token = await hs256({ tenant: 'acme' }, { exp });
+    await verifier.verify(token);
+    now = exp * 1000 - 1000;
+    await expect(verifier.verify(token)).resolves.toMatchObject({ tenant: 'acme' });
+    now = exp * 1000;
+    expect((await unauth(verifier.verify(token))).reason).toBe('expired');
   });
 
   it('does not cache failures', async () => {
