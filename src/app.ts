@@ -1,18 +1,22 @@
 import 'reflect-metadata';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
-import secureJson from 'secure-json-parse';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { Config } from './config';
-import { bearerToken, createVerifier, type TokenVerifier } from './auth/verifier';
+import { createVerifier, KeySetUnavailableError, type TokenVerifier } from './auth/verifier';
 import { ensureDevSecret } from './auth/dev-secret';
 import { type Database, isReachable } from './db/knex';
 import { createApollo } from './graphql/apollo';
 import { type Context, createContext, createServices, languageOf, type Services } from './graphql/context';
-import { UnauthenticatedError } from './graphql/errors';
 import { getSchema } from './graphql/schema';
 import { mountRoutes } from './rest/adapter';
-import { errorBody } from './rest/http-errors';
+import { registerBodyDrain } from './http/body-drain';
+import { answerFrameworkError, registerErrorShapes } from './http/errors';
+import { sendProblem } from './http/faces';
+import { registerIdentify } from './http/identify';
+import { registerJsonBody } from './http/json-body';
+import { registerRateLimit } from './http/rate-limit';
+import { registerSecurityHeaders } from './http/security';
 import { routes } from './rest/routes';
 import { setLimits } from './limits';
 
@@ -38,91 +42,55 @@ export async function buildApp({ config, db }: { config: Config; db: Database })
     bodyLimit: BODY_LIMIT,
     // Ids may hold characters that need escaping; allow long ones but not absurd paths.
     routerOptions: { maxParamLength: 500 },
+    // Fastify takes a hop count too (documented), though its types leave numbers out.
+    trustProxy: config.trustProxy as boolean | string[],
+    // Bad percent-encoding and over-long path parameters, answered in the route's face.
+    frameworkErrors: (err, request, reply) => void answerFrameworkError(err, request, reply, BODY_LIMIT),
   });
   const services = createServices(config, db, verifierFor(config));
   const schema = getSchema();
 
+  // Cross-cutting concerns, in the order they apply to a request: safe headers, CORS, who is
+  // calling (before the body is read), how much they may call, then the body and error shapes.
+  await registerSecurityHeaders(app);
   // Development and tests: any origin may call, so the hosted Apollo Sandbox can reach a local
   // server. Production serves no cross-origin browser calls, and pays for no CORS hook.
   if (config.env !== 'production') {
     await app.register(cors, { origin: true, exposedHeaders: ['X-Total-Count'] });
   }
+  registerIdentify(app, services.verifier);
+  await registerRateLimit(app, config.rateLimit);
+  registerJsonBody(app);
+  registerErrorShapes(app, BODY_LIMIT);
+  registerBodyDrain(app);
 
   app.get('/health', async (_req, reply) => {
     const ok = await isReachable(db);
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'database unreachable' });
   });
 
-  // GraphQL: the token is checked before Apollo runs; without one only introspection passes
-  // (graphql/apollo.ts).
+  // GraphQL: a refused token is a 401 before the body is read; without a token only
+  // introspection passes (graphql/apollo.ts).
   const apollo = createApollo(app, config);
   await apollo.start();
-  const gqlHandler = fastifyApolloHandler<Context>(apollo, {
-    context: async (request) => (request as unknown as { gqlContext: Context }).gqlContext,
-  });
   app.route({
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
-    preHandler: async (request, reply) => {
-      let viewer = null;
-      try {
-        const token = bearerToken(request.headers.authorization);
-        viewer = token ? await services.verifier.verify(token) : null;
-      } catch (e) {
-        if (!(e instanceof UnauthenticatedError)) throw e;
-        const body = { errors: [{ message: e.message, extensions: { code: 'UNAUTHENTICATED' } }] };
-        return reply.code(401).type('application/json').send(JSON.stringify(body));
+    // The Sandbox landing page loads its code from Apollo's CDN: no CSP where it is served.
+    helmet: config.graphqlSandbox ? { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false } : undefined,
+    onRequest: async (request, reply) => {
+      const failure = request.authFailure;
+      if (!failure) return;
+      if (failure instanceof KeySetUnavailableError) {
+        return sendProblem(request, reply, { status: 503, message: 'Token signing keys are unavailable; try again later' });
       }
-      (request as unknown as { gqlContext: Context }).gqlContext = createContext(
-        services,
-        viewer,
-        languageOf(request.headers, config.defaultLanguage),
-      );
+      return sendProblem(request, reply, { status: 401, message: failure.message });
     },
-    handler: gqlHandler,
+    handler: fastifyApolloHandler<Context>(apollo, {
+      context: async (request) => createContext(services, request.viewer, languageOf(request.headers, config.defaultLanguage)),
+    }),
   });
 
-  // REST: its own error handler and 404 so every answer under /customer-segment/ is the
-  // contract's Error body, whatever Fastify itself objects to.
-  await app.register(
-    async (rest) => {
-      rest.setErrorHandler((err: FastifyError, request, reply) => {
-        const status = err.statusCode ?? 500;
-        if (status === 413) return reply.code(413).send(errorBody(413, 'The request body is larger than 10 MB'));
-        if (status === 415) return reply.code(415).send(errorBody(415, 'Content-Type must be application/json'));
-        if (
-          err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
-          err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
-          err instanceof SyntaxError
-        ) {
-          return reply.code(400).send(errorBody(400, 'The request body is not valid JSON', { details: { field: 'body' } }));
-        }
-        if (status >= 400 && status < 500) return reply.code(status).send(errorBody(status, 'Bad request'));
-        request.log.error({ err }, 'internal error in REST route');
-        return reply.code(500).send(errorBody(500, 'Internal server error'));
-      });
-      // The contract speaks JSON only: text/plain (which Fastify parses by default) is a 415.
-      // An empty JSON body is "no body" (search bodies are optional), and prototype keys are
-      // dropped rather than rejected with a misleading "not JSON".
-      rest.removeContentTypeParser('text/plain');
-      rest.removeContentTypeParser('application/json');
-      rest.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-        const text = typeof body === 'string' ? body : body.toString('utf8');
-        if (text.trim() === '') return done(null, undefined);
-        try {
-          done(null, secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' }));
-        } catch {
-          const err = Object.assign(new Error('invalid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
-          done(err, undefined);
-        }
-      });
-      rest.setNotFoundHandler((request, reply) =>
-        reply.code(404).send(errorBody(404, `No such endpoint: ${request.method} ${request.url.split('?')[0]}`)),
-      );
-      mountRoutes(rest, services, schema, routes);
-    },
-    { prefix: '' },
-  );
-
+  mountRoutes(app, services, schema, routes);
   return { app, services };
 }

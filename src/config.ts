@@ -22,6 +22,15 @@ export interface AuthConfig {
   devSecret: boolean;
 }
 
+export interface RateLimitConfig {
+  /** RATE_LIMIT: on by default in production only. Budgets are in limits.ts. */
+  enabled: boolean;
+  /** RATE_LIMIT_REDIS_URL: counters shared by every instance; unset = in-process. */
+  redisUrl?: string;
+  /** Key prefix in Redis (RATE_LIMIT_REDIS_PREFIX), so services sharing a Redis stay apart. */
+  redisPrefix: string;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
@@ -34,7 +43,10 @@ export interface Config {
   defaultLanguage: string;
   /** Whether "active" also requires now ∈ [validity.from, validity.to]. DECISIONS.md: off. */
   activeRequiresValidity: boolean;
+  /** GRAPHQL_INTROSPECTION: on in development, off in production unless switched on. */
   introspection: boolean;
+  /** GRAPHQL_SANDBOX: the Apollo Sandbox landing page at GET /graphql; like introspection. */
+  graphqlSandbox: boolean;
   /** Lets `extensions.stacktrace` and internal messages through. Never on by default. */
   debugErrors: boolean;
   /** Load the demo tenant into an empty database at start-up (development only). */
@@ -42,6 +54,12 @@ export interface Config {
   logLevel: string;
   /** Bounds on input and work per request (limits.ts). */
   limits: Limits;
+  rateLimit: RateLimitConfig;
+  /**
+   * TRUST_PROXY: take the client address from X-Forwarded-For (behind a load balancer). `true`
+   * (trust every hop), a hop count, or a comma-separated list of proxy addresses/CIDRs; default off.
+   */
+  trustProxy: boolean | number | string[];
 }
 
 export class ConfigError extends Error {}
@@ -97,11 +115,18 @@ export function loadConfig(env: Env = process.env): Config {
     },
     defaultLanguage,
     activeRequiresValidity: bool(env, 'ACTIVE_REQUIRES_VALIDITY', false),
-    introspection: bool(env, 'GRAPHQL_INTROSPECTION', true),
+    introspection: bool(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
+    graphqlSandbox: bool(env, 'GRAPHQL_SANDBOX', nodeEnv !== 'production'),
     debugErrors: bool(env, 'DEBUG_ERRORS', false),
     seedDemo: bool(env, 'SEED_DEMO', nodeEnv === 'development'),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     limits: limitsFrom(env),
+    rateLimit: {
+      enabled: bool(env, 'RATE_LIMIT', nodeEnv === 'production'),
+      redisUrl: redisUrl(env),
+      redisPrefix: env.RATE_LIMIT_REDIS_PREFIX || 'csg-rate-limit:',
+    },
+    trustProxy: trustProxy(env.TRUST_PROXY),
   };
 }
 
@@ -112,4 +137,20 @@ function limitsFrom(env: Env): Limits {
     if (e instanceof LimitConfigError) throw new ConfigError(e.message);
     throw e;
   }
+}
+
+function redisUrl(env: Env): string | undefined {
+  const url = env.RATE_LIMIT_REDIS_URL || undefined;
+  if (url && !/^rediss?:\/\//.test(url)) throw new ConfigError('RATE_LIMIT_REDIS_URL must be a redis:// or rediss:// URL');
+  return url;
+}
+
+function trustProxy(raw: string | undefined): boolean | number | string[] {
+  if (raw === undefined || raw === '' || /^(0|false|no|off)$/i.test(raw)) return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (/^(true|yes|on)$/i.test(raw)) return true;
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -24,6 +24,26 @@ export const LIMIT_SPECS = {
     default: 10_000,
     description: 'estimated rows one GraphQL operation may return (list fields multiplied by their `pageSize`)',
   },
+  rateLimitWindowMs: {
+    env: 'RATE_LIMIT_WINDOW_MS',
+    default: 60_000,
+    description: 'the rate-limit window, in milliseconds (the budgets below are per window)',
+  },
+  rateLimitMax: {
+    env: 'RATE_LIMIT_MAX',
+    default: 3_000,
+    description: 'requests per window for one authenticated client (tenant + token subject)',
+  },
+  rateLimitAnonymousMax: {
+    env: 'RATE_LIMIT_ANONYMOUS_MAX',
+    default: 300,
+    description: 'requests per window from one address without a token',
+  },
+  rateLimitAuthFailureMax: {
+    env: 'RATE_LIMIT_AUTH_FAILURE_MAX',
+    default: 30,
+    description: 'requests per window from one address with a token that fails verification',
+  },
 } satisfies Record<string, LimitSpec>;
 
 export type LimitName = keyof typeof LIMIT_SPECS;

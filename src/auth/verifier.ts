@@ -183,8 +183,11 @@ export function viewerFromClaims(payload: JWTPayload): Viewer {
   if (!tenant) throw invalid();
 
   const viewer: Viewer = { tenant, scopes };
-  const customerId = optionalString(payload.customerId) ?? optionalString(payload.sub);
+  const sub = optionalString(payload.sub);
+  const customerId = optionalString(payload.customerId) ?? sub;
   if (customerId !== undefined) viewer.customerId = customerId;
+  const subject = sub ?? customerId;
+  if (subject !== undefined) viewer.subject = subject;
   const legalEntityId = optionalString(payload.legalEntityId);
   if (legalEntityId !== undefined) viewer.legalEntityId = legalEntityId;
   // Cached viewers are shared between requests; freezing stops one request altering another's.

@@ -9,6 +9,8 @@ export interface Viewer {
   customerId?: string;
   /** Optional `legalEntityId` claim: narrows B2B assignments for `segment_read_own`. */
   legalEntityId?: string;
+  /** Who the token was issued to (`sub`, else `customerId`): what per-client rate limits key on. */
+  subject?: string;
 }
 
 export function hasScope(viewer: Viewer, scope: string): boolean {
@@ -25,6 +27,13 @@ export function requireViewer(viewer: Viewer | null | undefined): Viewer {
   return viewer;
 }
 
+/** The 403 message: which scope the operation needs. */
+export function missingScopeMessage(anyOf: readonly string[]): string {
+  return anyOf.length === 1
+    ? `This operation needs the ${anyOf[0]} scope.`
+    : `This operation needs one of the scopes ${anyOf.join(', ')}.`;
+}
+
 /**
  * 401 without a viewer, 403 unless at least one of `anyOf` is held.
  * An empty `anyOf` is refused (403) rather than read as "no scope needed": a call site that
@@ -32,7 +41,7 @@ export function requireViewer(viewer: Viewer | null | undefined): Viewer {
  */
 export function requireScope(viewer: Viewer | null | undefined, ...anyOf: string[]): Viewer {
   const v = requireViewer(viewer);
-  if (!hasAnyScope(v, anyOf)) throw new ForbiddenError();
+  if (!hasAnyScope(v, anyOf)) throw new ForbiddenError(missingScopeMessage(anyOf));
   return v;
 }
 

@@ -1,5 +1,6 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { FastifyInstance } from 'fastify';
 import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
@@ -35,11 +36,20 @@ export function isIntrospectionOnly(doc: DocumentNode, op: OperationDefinitionNo
   return op.operation === 'query' && check(op.selectionSet);
 }
 
-/** DECISIONS.md: without a token only introspection runs; anything else is 401 UNAUTHENTICATED. */
+/**
+ * DECISIONS.md: without a token only introspection runs; anything else is 401 UNAUTHENTICATED.
+ * The schema has no subscriptions: asking for one is the client's mistake (400), which graphql-js
+ * would only discover while executing, as an internal error.
+ */
 const requireTokenPlugin: ApolloServerPlugin<Context> = {
   async requestDidStart() {
     return {
       async didResolveOperation({ contextValue, document, operation }) {
+        if (operation?.operation === 'subscription') {
+          throw new GraphQLError('Subscriptions are not supported by this server', {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        }
         if (contextValue.viewer || !operation) return;
         if (isIntrospectionOnly(document, operation)) return;
         throw new GraphQLError('Invalid access token', {
@@ -79,6 +89,10 @@ export function createApollo(app: FastifyInstance, config: Config): ApolloServer
       fastifyApolloDrainPlugin(app),
       // We send no cache hints; the default cache-control plugin would wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),
+      // Production: no landing page (Apollo's default would link to Studio) unless switched on.
+      config.graphqlSandbox
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
+        : ApolloServerPluginLandingPageDisabled(),
     ],
   });
 }

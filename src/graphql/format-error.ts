@@ -44,6 +44,12 @@ export function formatGraphQLError(
     // "Did you mean …" would spell out the schema to a caller who may not introspect it.
     return { ...formatted, message: formatted.message.replace(/ ?Did you mean .+\?$/, ''), extensions };
   }
+  // Apollo marks some request errors of its own with an HTTP 4xx but no code (an APQ hash that
+  // does not match its query): the client's mistake, not ours.
+  const httpStatus = (own?.http as { status?: number } | undefined)?.status;
+  if (httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500) {
+    return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
+  }
   if (debug) return formatted;
   log?.error({ err: original }, 'internal error in GraphQL operation');
   return {

@@ -10,8 +10,8 @@ import {
 } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { isTenant, TENANT_RULE } from '../auth/tenant';
-import { bearerToken, KeySetUnavailableError } from '../auth/verifier';
-import { hasAnyScope, type Viewer } from '../auth/viewer';
+import { KeySetUnavailableError } from '../auth/verifier';
+import { hasAnyScope, missingScopeMessage, type Viewer } from '../auth/viewer';
 import { createContext, languageOf, type Services } from '../graphql/context';
 import { jitCompiler, type Run } from '../graphql/jit';
 import { BadInputError, ForbiddenError, UnauthenticatedError } from '../graphql/errors';
@@ -100,17 +100,20 @@ function prepare(schema: GraphQLSchema, row: AnyRoute): Prepared {
   return { row, varTypes, bulkType, run };
 }
 
-async function authenticate(services: Services, req: RestRequest, row: AnyRoute): Promise<Viewer> {
-  // DECISIONS.md order: token (401) → tenant form (400) → token tenant (401) → scope (403).
-  const token = bearerToken(req.headers.authorization);
-  if (!token) throw new UnauthenticatedError();
-  const viewer = await services.verifier.verify(token);
-  const tenant = req.params.tenant;
+/**
+ * DECISIONS.md order, from what identify.ts recorded before the body was read: token (401) →
+ * tenant form (400) → token tenant (401) → scope (403). Input checks come after, in `handle`.
+ */
+function authorize(request: FastifyRequest, row: AnyRoute): Viewer {
+  if (request.authFailure) throw request.authFailure;
+  const viewer = request.viewer;
+  if (!viewer) throw new UnauthenticatedError();
+  const tenant = (request.params as Record<string, string>).tenant;
   if (!isTenant(tenant)) {
     throw new BadInputError(`tenant must be ${TENANT_RULE}`, 'tenant');
   }
   if (viewer.tenant !== tenant) throw new UnauthenticatedError('Invalid access token for this tenant', 'tenant');
-  if (!hasAnyScope(viewer, row.scopes)) throw new ForbiddenError();
+  if (!hasAnyScope(viewer, row.scopes)) throw new ForbiddenError(missingScopeMessage(row.scopes));
   return viewer;
 }
 
@@ -174,6 +177,14 @@ export function mountRoutes(app: FastifyInstance, services: Services, schema: Gr
     app.route({
       method: row.method,
       url,
+      // Before the body is read: a caller who may not call never gets a body parsed.
+      onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
+        try {
+          authorize(request, row);
+        } catch (e) {
+          return send(reply, fail(e));
+        }
+      },
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const req: RestRequest = {
           params: request.params as Record<string, string>,
@@ -181,10 +192,7 @@ export function mountRoutes(app: FastifyInstance, services: Services, schema: Gr
           body: request.body,
           headers: request.headers,
         };
-        const answer = await handle(services, schema, p, req);
-        reply.code(answer.status);
-        if (answer.headers) reply.headers(answer.headers);
-        return answer.body === undefined ? reply.send() : reply.send(answer.body);
+        return send(reply, await handle(services, p, request.viewer as Viewer, req));
       },
     });
   }
@@ -204,15 +212,20 @@ export function mountRoutes(app: FastifyInstance, services: Services, schema: Gr
   }
 }
 
+function send(reply: FastifyReply, answer: HttpAnswer & { headers?: Record<string, string> }): FastifyReply {
+  reply.code(answer.status);
+  if (answer.headers) reply.headers(answer.headers);
+  return answer.body === undefined ? reply.send() : reply.send(answer.body);
+}
+
 async function handle(
   services: Services,
-  schema: GraphQLSchema,
   p: Prepared,
+  viewer: Viewer,
   req: RestRequest,
 ): Promise<HttpAnswer & { headers?: Record<string, string> }> {
   const { row } = p;
   try {
-    const viewer = await authenticate(services, req, row);
     const { variables, failed, positions } = checkVariables(p, row.variables(req) as Record<string, unknown>);
     const fields = row.keep ? parseFields(str(req.query.fields, 'fields')) : null;
     const contextValue = createContext(services, viewer, languageOf(req.headers, services.config.defaultLanguage));

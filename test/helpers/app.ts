@@ -36,6 +36,8 @@ export interface TestApp {
     variables?: Record<string, unknown>,
     opts?: { token?: string | null; headers?: Record<string, string> },
   ) => Promise<{ status: number; data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }>;
+  /** Listens on a free loopback port (real HTTP) and returns the base URL. */
+  listen: () => Promise<string>;
   close: () => Promise<void>;
 }
 
@@ -75,6 +77,12 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       if (t !== null) headers.authorization = `Bearer ${t}`;
       const res = await app.inject({ method: 'POST', url: '/graphql', headers, payload: JSON.stringify({ query, variables }) });
       return { status: res.statusCode, ...res.json() };
+    },
+    listen: async () => {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const address = app.server.address();
+      if (!address || typeof address === 'string') throw new Error('not listening on a TCP port');
+      return `http://127.0.0.1:${address.port}`;
     },
     close: async () => {
       await app.close();

@@ -1,4 +1,4 @@
-import { applyPatch, JsonPatchError, type Operation } from 'fast-json-patch';
+import { applyPatch, JsonPatchError, type Operation, validate } from 'fast-json-patch';
 import { BadInputError } from '../../graphql/errors';
 import { isPlainObject } from '../shared/validate';
 import type { SegmentRecord } from './segment.type';
@@ -48,8 +48,12 @@ export interface PatchOp {
   from?: string | null;
 }
 
-/** RFC 6902 on the segment document; the result must still be a valid segment. */
-export function applySegmentPatch(current: SegmentRecord, ops: readonly PatchOp[], lang: WriteLanguage): SegmentDraft {
+/**
+ * The operations on their own, before the segment is read: count, shape, `op`, paths, read-only
+ * paths. DECISIONS.md puts input (400) ahead of existence (404), so a malformed patch of a
+ * missing segment is a 400. Returns them in fast-json-patch's form.
+ */
+export function checkPatchOperations(ops: readonly PatchOp[]): Operation[] {
   if (ops.length > MAX_OPERATIONS) throw new BadInputError(`at most ${MAX_OPERATIONS} operations per request`, 'operations');
   ops.forEach((op, i) => {
     if (!isPlainObject(op)) throw new BadInputError(`operations[${i}] must be an object`, `operations[${i}]`);
@@ -66,15 +70,26 @@ export function applySegmentPatch(current: SegmentRecord, ops: readonly PatchOp[
     if (o.from != null) op.from = o.from;
     return op as unknown as Operation;
   });
+  throwIfPatchError(validate(operations));
+  return operations;
+}
+
+function throwIfPatchError(e: unknown): void {
+  if (!e) return;
+  if (e instanceof JsonPatchError) {
+    const i = typeof e.index === 'number' ? e.index : 0;
+    throw new BadInputError(`operations[${i}]: ${REASONS[e.name] ?? 'invalid operation'}`, `operations[${i}]`);
+  }
+  throw new BadInputError('operations: invalid patch', 'operations');
+}
+
+/** RFC 6902 on the segment document (operations from checkPatchOperations); the result must still be a valid segment. */
+export function applySegmentPatch(current: SegmentRecord, operations: Operation[], lang: WriteLanguage): SegmentDraft {
   let patched: unknown;
   try {
     patched = applyPatch(segmentDocument(current), operations, true, false, true).newDocument;
   } catch (e) {
-    if (e instanceof JsonPatchError) {
-      const i = typeof e.index === 'number' ? e.index : 0;
-      throw new BadInputError(`operations[${i}]: ${REASONS[e.name] ?? 'invalid operation'}`, `operations[${i}]`);
-    }
-    throw new BadInputError('operations: invalid patch', 'operations');
+    throwIfPatchError(e);
   }
   const draft = toSegmentDraft(patched, lang, true);
   if (draft.id !== current.id) throw new BadInputError('id is read-only', 'id');

@@ -9,7 +9,7 @@ import { parseListArgs } from '../shared/list-args';
 import { bulkLimit, checkId } from '../shared/validate';
 import { visibleSegments } from './segment.access';
 import { PatchOperationInput, SegmentInput, SegmentsArgs } from './segment.inputs';
-import { applySegmentPatch } from './segment.patch';
+import { applySegmentPatch, checkPatchOperations } from './segment.patch';
 import { segmentFields } from './segment.repository';
 import type { PageRoot } from '../../graphql/page';
 import {
@@ -109,8 +109,9 @@ export class SegmentResolver {
   ): Promise<SegmentRecord> {
     const viewer = requireScope(ctx.viewer, SCOPE.manage);
     checkId(id, 'id');
+    const checked = checkPatchOperations(operations);
     const segment = await ctx.services.segments.modify(viewer.tenant, id, (current) =>
-      applySegmentPatch(current, operations, ctx.lang),
+      applySegmentPatch(current, checked, ctx.lang),
     );
     ctx.loaders.segmentById.clear(id).prime(id, segment);
     return segment;
