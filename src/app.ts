@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { GraphQLFormattedError } from 'graphql';
 import cors from '@fastify/cors';
 import secureJson from 'secure-json-parse';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
@@ -7,14 +8,15 @@ import type { Config } from './config';
 import { bearerToken, createVerifier, type TokenVerifier } from './auth/verifier';
 import { ensureDevSecret } from './auth/dev-secret';
 import { type Database, isReachable } from './db/knex';
-import { createApollo } from './graphql/apollo';
+import { createApollo, MAX_TOKENS } from './graphql/apollo';
+import { documentTooDeep } from './graphql/document-depth';
 import { type Context, createContext, createServices, languageOf, type Services } from './graphql/context';
 import { UnauthenticatedError } from './graphql/errors';
 import { getSchema } from './graphql/schema';
 import { mountRoutes } from './rest/adapter';
 import { errorBody } from './rest/http-errors';
 import { routes } from './rest/routes';
-import { setLimits } from './limits';
+import { limits, setLimits } from './limits';
 
 export interface BuiltApp {
   app: FastifyInstance;
@@ -28,6 +30,19 @@ export function verifierFor(config: Config): TokenVerifier {
   const auth = config.auth;
   const jwtSecret = auth.devSecret ? ensureDevSecret(config.dataDir) : auth.jwtSecret;
   return createVerifier({ jwtSecret, jwksUrl: auth.jwksUrl, issuer: auth.issuer, audience: auth.audience });
+}
+
+/**
+ * The answer for a GraphQL document (POST body or GET parameter) nested deeper than a request
+ * body may be (limits `bodyDepth`), before graphql-js parses it recursively; undefined when fine.
+ */
+function graphqlDocumentTooDeep(request: FastifyRequest): { errors: GraphQLFormattedError[] } | undefined {
+  const source = request.method === 'GET' ? request.query : request.body;
+  const query = (source as { query?: unknown } | null | undefined)?.query;
+  const max = limits().bodyDepth;
+  if (typeof query !== 'string' || !documentTooDeep(query, max, MAX_TOKENS)) return undefined;
+  const message = `Syntax Error: the document nests braces, brackets or parentheses more than ${max} levels deep; at most ${max}`;
+  return { errors: [{ message, extensions: { code: 'GRAPHQL_PARSE_FAILED' } }] };
 }
 
 /** Fastify with GraphQL at /graphql, the REST contract under /customer-segment, and /health. */
@@ -73,6 +88,8 @@ export async function buildApp({ config, db }: { config: Config; db: Database })
         const body = { errors: [{ message: e.message, extensions: { code: 'UNAUTHENTICATED' } }] };
         return reply.code(401).type('application/json').send(JSON.stringify(body));
       }
+      const tooDeep = graphqlDocumentTooDeep(request);
+      if (tooDeep) return reply.code(400).type('application/json').send(JSON.stringify(tooDeep));
       (request as unknown as { gqlContext: Context }).gqlContext = createContext(
         services,
         viewer,

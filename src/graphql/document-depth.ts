@@ -1,0 +1,31 @@
+import { Lexer, Source, type Token, TokenKind } from 'graphql';
+
+const OPEN = new Set<string>([TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L]);
+const CLOSE = new Set<string>([TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R]);
+
+/**
+ * Whether a GraphQL document nests `{…}`, `[…]` and `(…)` deeper than `max`. graphql-js parses
+ * recursively: an inline value nested a couple of thousand levels deep (`mixins: {a: {a: …}}`),
+ * well within the token limit, overflows the stack, which Apollo reports as a parse failure
+ * saying "Maximum call stack size exceeded". Lexing is iterative, so this answers first, and
+ * clearly. It stops at `maxTokens` (the parser refuses longer documents itself) and leaves
+ * lexical errors to the parser, which names them better.
+ */
+export function documentTooDeep(query: string, max: number, maxTokens: number): boolean {
+  const lexer = new Lexer(new Source(query));
+  let depth = 0;
+  try {
+    let token: Token = lexer.advance();
+    for (let n = 0; token.kind !== TokenKind.EOF && n < maxTokens; n++, token = lexer.advance()) {
+      if (OPEN.has(token.kind)) {
+        depth += 1;
+        if (depth > max) return true;
+      } else if (CLOSE.has(token.kind)) {
+        depth -= 1;
+      }
+    }
+  } catch {
+    return false;
+  }
+  return false;
+}
