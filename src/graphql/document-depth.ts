@@ -12,6 +12,7 @@ const CLOSE = new Set<string>([TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind
  * lexical errors to the parser, which names them better.
  */
 export function documentTooDeep(query: string, max: number, maxTokens: number): boolean {
+  if (openers(query, max) <= max) return false;
   const lexer = new Lexer(new Source(query));
   let depth = 0;
   try {
@@ -28,4 +29,17 @@ export function documentTooDeep(query: string, max: number, maxTokens: number): 
     return false;
   }
   return false;
+}
+
+/**
+ * `{`, `[` and `(` characters anywhere (strings and comments too), counting no further than one
+ * past `max`: fewer than that cannot nest deeper, which spares everyday documents the lexing.
+ */
+function openers(query: string, max: number): number {
+  let n = 0;
+  for (let i = 0; i < query.length && n <= max; i++) {
+    const c = query.charCodeAt(i);
+    if (c === 0x7b || c === 0x5b || c === 0x28) n += 1;
+  }
+  return n;
 }

@@ -384,6 +384,11 @@ describe('deeply nested JSON is a client error, never INTERNAL_SERVER_ERROR', ()
     }
   });
 
+  test('brackets inside strings and comments do not count as nesting', async () => {
+    const res = await gql(`# ${'{'.repeat(100)}\n{ segments(q: "name.en:${'('.repeat(100)}") { totalCount } }`);
+    expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'q' });
+  });
+
   test('searches over mixins still answer afterwards', async () => {
     const data = expectData(await gql('{ segments(q: "mixins.x:1") { totalCount } }'));
     expect(data.segments).toEqual({ totalCount: 0 });
