@@ -6,9 +6,10 @@ import { checkJsonDocument, checkLength } from './input-limits';
 /**
  * What an id may not contain, besides what DECISIONS.md already rules out ("/" and whitespace):
  * control characters (Cc: NUL, ESC, …) that truncate or garble logs, terminals and C-string
- * drivers; invisible format characters (Cf: zero-width spaces and joiners, the BOM, soft hyphen,
- * bidi overrides as in "Trojan Source") that make two ids look alike; and unpaired surrogates
- * (Cs), which have no UTF-8 form and would be stored as another id than the one given.
+ * drivers; invisible format characters (Cf: zero-width spaces and joiners, soft hyphen, bidi
+ * overrides as in "Trojan Source") that make two ids look alike; and unpaired surrogates (Cs),
+ * which have no UTF-8 form and would be stored as another id than the one given. (The BOM, a Cf
+ * character, is whitespace to JavaScript and refused as such.)
  */
 const ID_FORBIDDEN = /[\s/\p{Cc}\p{Cf}\p{Cs}]/u;
 
