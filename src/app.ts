@@ -1,12 +1,13 @@
 import 'reflect-metadata';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { Config } from './config';
 import { createVerifier, KeySetUnavailableError, type TokenVerifier } from './auth/verifier';
 import { ensureDevSecret } from './auth/dev-secret';
 import { type Database, isReachable } from './db/knex';
-import { createApollo } from './graphql/apollo';
+import { createApollo, MAX_TOKENS } from './graphql/apollo';
+import { documentTooDeep } from './graphql/document-depth';
 import { type Context, createContext, createServices, languageOf, type Services } from './graphql/context';
 import { getSchema } from './graphql/schema';
 import { mountRoutes } from './rest/adapter';
@@ -18,7 +19,7 @@ import { registerJsonBody } from './http/json-body';
 import { registerRateLimit } from './http/rate-limit';
 import { registerSecurityHeaders } from './http/security';
 import { routes } from './rest/routes';
-import { setLimits } from './limits';
+import { limits, setLimits } from './limits';
 
 export interface BuiltApp {
   app: FastifyInstance;
@@ -32,6 +33,18 @@ export function verifierFor(config: Config): TokenVerifier {
   const auth = config.auth;
   const jwtSecret = auth.devSecret ? ensureDevSecret(config.dataDir) : auth.jwtSecret;
   return createVerifier({ jwtSecret, jwksUrl: auth.jwksUrl, issuer: auth.issuer, audience: auth.audience });
+}
+
+/**
+ * Why the GraphQL document (POST body or GET parameter) is refused before graphql-js parses it
+ * recursively: nested deeper than a request body may be (limits `bodyDepth`); undefined when fine.
+ */
+function graphqlDocumentTooDeep(request: FastifyRequest): string | undefined {
+  const source = request.method === 'GET' ? request.query : request.body;
+  const query = (source as { query?: unknown } | null | undefined)?.query;
+  const max = limits().bodyDepth;
+  if (typeof query !== 'string' || !documentTooDeep(query, max, MAX_TOKENS)) return undefined;
+  return `Syntax Error: the document nests braces, brackets or parentheses more than ${max} levels deep; at most ${max}`;
 }
 
 /** Fastify with GraphQL at /graphql, the REST contract under /customer-segment, and /health. */
@@ -85,6 +98,11 @@ export async function buildApp({ config, db }: { config: Config; db: Database })
         return sendProblem(request, reply, { status: 503, message: 'Token signing keys are unavailable; try again later' });
       }
       return sendProblem(request, reply, { status: 401, message: failure.message });
+    },
+    // graphql-js parses recursively: a document nested deeper than the limit is refused unparsed.
+    preHandler: async (request, reply) => {
+      const message = graphqlDocumentTooDeep(request);
+      if (message) return sendProblem(request, reply, { status: 400, message, code: 'GRAPHQL_PARSE_FAILED' });
     },
     handler: fastifyApolloHandler<Context>(apollo, {
       context: async (request) => createContext(services, request.viewer, languageOf(request.headers, config.defaultLanguage)),

@@ -11,6 +11,8 @@ export interface LimitSpec {
   default: number;
   /** What it bounds, for the README table. */
   description: string;
+  /** The highest value a setting may take, where a column size fixes it (a larger one needs a migration). */
+  max?: number;
 }
 
 export const LIMIT_SPECS = {
@@ -44,6 +46,47 @@ export const LIMIT_SPECS = {
     default: 30,
     description: 'requests per window from one address with a token that fails verification',
   },
+  // Client input, checked field by field in modules/shared/input-limits.ts (both faces and the import).
+  jsonDepth: {
+    env: 'LIMIT_JSON_DEPTH',
+    default: 16,
+    description:
+      "nesting depth of a free-form JSON field (`mixins`, `metadata.mixins`); the field's own object is level 1, arrays count like objects",
+  },
+  jsonBytes: {
+    env: 'LIMIT_JSON_BYTES',
+    default: 64 * 1024,
+    description: 'size in bytes of a free-form JSON field (`mixins`, `metadata.mixins`) serialized as UTF-8 JSON',
+  },
+  nameLength: {
+    env: 'LIMIT_NAME_LENGTH',
+    default: 500,
+    description: 'characters in each language of a localized `name` or `slug` (segments, products, categories)',
+  },
+  descriptionLength: {
+    env: 'LIMIT_DESCRIPTION_LENGTH',
+    default: 5000,
+    description: 'characters in each language of a localized `description` (segments, categories)',
+  },
+  localizedLanguages: {
+    env: 'LIMIT_LOCALIZED_LANGUAGES',
+    default: 50,
+    description: 'languages in one localized map (`name`, `description`, `slug`)',
+  },
+  textLength: {
+    env: 'LIMIT_TEXT_LENGTH',
+    default: 255,
+    max: 255,
+    description:
+      'characters in a plain text field: `siteCode`, product and category `code`, each `ecn` entry, customer `firstName`, `lastName` and `email`, legal entity `name`',
+  },
+  idLength: {
+    env: 'LIMIT_ID_LENGTH',
+    default: 64,
+    max: 64,
+    description:
+      'characters in an id (segment, customer, legal entity, product, category) in a path, body, GraphQL argument or import line',
+  },
 } satisfies Record<string, LimitSpec>;
 
 export type LimitName = keyof typeof LIMIT_SPECS;
@@ -62,6 +105,9 @@ export function loadLimits(env: Record<string, string | undefined> = process.env
     }
     const n = Number(raw);
     if (!Number.isSafeInteger(n) || n < 1) throw new LimitConfigError(`${spec.env} must be a positive integer, got "${raw}"`);
+    if (spec.max !== undefined && n > spec.max) {
+      throw new LimitConfigError(`${spec.env} must be at most ${spec.max} (the column size), got "${raw}"`);
+    }
     out[name] = n;
   }
   return out;

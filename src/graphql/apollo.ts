@@ -18,6 +18,9 @@ import { getSchema } from './schema';
 import { formatGraphQLError } from './format-error';
 import { jitGateway } from './jit';
 
+/** Tokens one document may have: graphql-js stops parsing beyond it (a 400). */
+export const MAX_TOKENS = 5000;
+
 /** True when the operation reads only `__schema`, `__type` and `__typename`. */
 export function isIntrospectionOnly(doc: DocumentNode, op: OperationDefinitionNode): boolean {
   const fragments = new Map(
@@ -79,7 +82,7 @@ export function createApollo(app: FastifyInstance, config: Config): ApolloServer
     introspection: config.introspection,
     includeStacktraceInErrorResponses: config.debugErrors,
     allowBatchedHttpRequests: false,
-    parseOptions: { maxTokens: 5000 },
+    parseOptions: { maxTokens: MAX_TOKENS },
     validationRules: armor.validationRules,
     formatError: (formatted: GraphQLFormattedError, error: unknown) =>
       formatGraphQLError(formatted, error, config.debugErrors, app.log),

@@ -37,8 +37,21 @@ function compile(schema: GraphQLSchema, document: DocumentNode, operationName?: 
         ),
       };
     }
-    return result;
+    return result.errors?.length ? { ...result, errors: result.errors.map(withExtensions) } : result;
   };
+}
+
+/**
+ * graphql-jit wraps a resolver's plain Error (a bug, a driver failure, a stack overflow) in an
+ * error whose `extensions` is undefined, where graphql-js always sets an object. Apollo reads
+ * `extensions.code` unguarded, so such an error crashed its error formatting: the client got a
+ * bare INTERNAL_SERVER_ERROR and formatError never saw, masked or logged the cause. Re-wrapped
+ * as graphql-js would have made it, it takes the ordinary path.
+ */
+function withExtensions(error: GraphQLError): GraphQLError {
+  if (error.extensions) return error;
+  const wrapped = new GraphQLError(error.message, { path: error.path, originalError: error.originalError ?? error });
+  return Object.assign(wrapped, { locations: error.locations });
 }
 
 /**

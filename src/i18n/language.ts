@@ -1,4 +1,6 @@
 import { BadInputError } from '../graphql/errors';
+import { limits } from '../limits';
+import { checkLength } from '../modules/shared/input-limits';
 
 /**
  * Language tags and localized-field rules (DECISIONS.md "Localized fields"): maps
@@ -158,18 +160,22 @@ export function parseContentLanguage(header: string | undefined): string | undef
 /**
  * A localized field as written by a client → the map to store, or undefined when the field was
  * not given. A plain string is tagged with Content-Language (or the default language); a map
- * must have language-tag keys and string values. Key spelling is kept as sent. Errors name the
- * offending field (`name`, `name.xx-!!`, `Content-Language`).
+ * must have language-tag keys and string values, at most `limits().localizedLanguages` of them.
+ * Each text is at most `maxLength` characters (the field's limit: `nameLength` unless given).
+ * Key spelling is kept as sent. Errors name the offending field (`name`, `name.xx-!!`,
+ * `Content-Language`).
  */
 export function normalizeLocalizedInput(
   value: unknown,
   field: string,
   contentLanguage: string | undefined,
   defaultLanguage: string,
+  maxLength: number = limits().nameLength,
 ): Record<string, string> | undefined {
   if (value === undefined || value === null) return undefined;
 
   if (typeof value === 'string') {
+    checkLength(value, field, maxLength);
     if (contentLanguage === '*') {
       throw new BadInputError(`${field} must be a map of language to text when Content-Language is *`, field);
     }
@@ -180,6 +186,9 @@ export function normalizeLocalizedInput(
   }
 
   if (isPlainObject(value)) {
+    const languages = Object.keys(value).length;
+    const maxLanguages = limits().localizedLanguages;
+    if (languages > maxLanguages) throw new BadInputError(`${field}: ${languages} languages; at most ${maxLanguages}`, field);
     const result: Record<string, string> = {};
     const seen = new Set<string>();
     for (const [key, text] of Object.entries(value)) {
@@ -190,7 +199,7 @@ export function normalizeLocalizedInput(
       if (seen.has(lower)) throw new BadInputError(`${path}: language given more than once`, path);
       seen.add(lower);
       if (typeof text !== 'string') throw new BadInputError(`${path} must be a string`, path);
-      result[key] = text;
+      result[key] = checkLength(text, path, maxLength);
     }
     return result;
   }

@@ -4,6 +4,7 @@
  * text column. Only resolvers produce SQL text; user text only ever selects among their entries or
  * becomes JSON path keys, which are validated (JSON_PATH_KEY) and bound as parameters.
  */
+import { limits } from '../limits';
 import { QueryError } from './errors';
 
 export type FieldKind = 'string' | 'number' | 'boolean' | 'instant' | 'enum';
@@ -26,7 +27,6 @@ export type FieldResolver = (path: string) => ResolvedField | undefined;
 export type Dialect = 'mysql' | 'sqlite';
 
 export const JSON_PATH_KEY = /^[A-Za-z0-9_-]{1,64}$/;
-export const MAX_JSON_DEPTH = 16;
 
 export interface ResolverSpec {
   /** Public path → column. `type: 'column'` may be omitted. */
@@ -70,8 +70,10 @@ export function resolveOrThrow(resolve: FieldResolver, path: string, param: stri
   const field = resolve(path);
   if (!field) throw new QueryError(`${param}: unknown field "${path}"`, param);
   if (field.type === 'json') {
-    if (field.path.length === 0 || field.path.length > MAX_JSON_DEPTH) {
-      throw new QueryError(`${param}: invalid field "${path}" (expected 1 to ${MAX_JSON_DEPTH} keys after the prefix)`, param);
+    // A stored JSON field is at most `jsonDepth` levels deep, so no longer key path can match.
+    const maxKeys = limits().jsonDepth;
+    if (field.path.length === 0 || field.path.length > maxKeys) {
+      throw new QueryError(`${param}: invalid field "${path}" (expected 1 to ${maxKeys} keys after the prefix)`, param);
     }
     const bad = field.path.find((k) => !JSON_PATH_KEY.test(k));
     if (bad !== undefined) {

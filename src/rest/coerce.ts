@@ -1,5 +1,6 @@
 import { coerceInputValue, type GraphQLInputType, isInputObjectType, isListType, isNonNullType, isScalarType } from 'graphql';
 import { BadInputError } from '../graphql/errors';
+import { limits } from '../limits';
 
 /**
  * REST bodies may carry what the contract's schemas allow but our inputs don't declare
@@ -14,6 +15,11 @@ export function prune(value: unknown, type: GraphQLInputType, path: (string | nu
   if (isNonNullType(type)) return prune(value, type.ofType, path, root);
   if (value === null || value === undefined) return value;
   const field = () => fieldPath(root, path) || 'body';
+  // The walk follows the input type, not the value: a scalar (a JSON field included) is returned
+  // without descending, so the recursion is as deep as the type. The guard keeps it bounded
+  // should the schema ever gain a self-referencing input type.
+  const maxDepth = limits().bodyDepth;
+  if (path.length > maxDepth) throw new BadInputError(`${field()}: nested more than ${maxDepth} levels deep`, field());
   if (isListType(type)) {
     if (!Array.isArray(value)) throw new BadInputError(`${field()} must be an array`, field());
     return value.map((v, i) => prune(v, type.ofType, [...path, i], root));

@@ -1443,11 +1443,28 @@ describe('routing and HTTP errors use the Error body', () => {
   });
 
   test('a body just under 10 MB is accepted', async () => {
-    const id = uid('big');
-    const body = JSON.stringify(seg({ id, description: { en: 'x'.repeat(9 * 1024 * 1024) } }));
-    const res = await rest('POST', '/segments', { body });
-    expect(res.statusCode).toBe(201);
-    const got = await rest('GET', `/segments/${id}?fields=siteCode`);
-    expect(got.json()).toEqual({ id, siteCode: 'main' });
+    // No one field may be that large (README "Limits"): 200 segments with ten 4,800-character
+    // descriptions each come to 9.2 MB.
+    const description = Object.fromEntries(
+      ['en', 'de', 'fr', 'it', 'es', 'nl', 'pl', 'pt', 'sv', 'da'].map((l) => [l, 'x'.repeat(4800)]),
+    );
+    const ids = Array.from({ length: 200 }, () => uid('big'));
+    const body = JSON.stringify(ids.map((id) => seg({ id, description })));
+    expect(body.length).toBeGreaterThan(9 * 1024 * 1024);
+    const res = await rest('POST', '/segments/bulk', { body });
+    expect(res.statusCode).toBe(207);
+    expect(res.json().map((r: { code: number }) => r.code)).toEqual(ids.map(() => 201));
+    const got = await rest('GET', `/segments/${ids[199]}?fields=siteCode`);
+    expect(got.json()).toEqual({ id: ids[199], siteCode: 'main' });
+  });
+
+  test('a body just under 10 MB with one 9 MB field → 400 naming the field and its limit, not 413', async () => {
+    const body = JSON.stringify(seg({ description: { en: 'x'.repeat(9 * 1024 * 1024) } }));
+    await expectError(
+      await rest('POST', '/segments', { body }),
+      400,
+      undefined,
+      'description.en: 9437184 characters; at most 5000',
+    );
   });
 });

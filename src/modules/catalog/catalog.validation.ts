@@ -1,8 +1,9 @@
 import { BadInputError } from '../../graphql/errors';
 import { normalizeLocalizedInput } from '../../i18n/language';
+import { limits } from '../../limits';
 import type { LocalizedMap } from '../segments/segment.type';
 import type { WriteLanguage } from '../segments/segment.validation';
-import { checkId, isPlainObject, optionalInstant, optionalObject } from '../shared/validate';
+import { checkId, isPlainObject, optionalInstant, optionalObject, optionalText } from '../shared/validate';
 
 /**
  * The reference-store rules, shared by the GraphQL mutations and the NDJSON import: both hand
@@ -15,8 +16,6 @@ import { checkId, isPlainObject, optionalInstant, optionalObject } from '../shar
 export const MAX_WRITE_ELEMENTS = 1000;
 /** Links one element may carry (legal entities of a customer, categories of a product). */
 export const MAX_LINKS = 1000;
-const MAX_TEXT = 255;
-const MAX_EMAIL = 320;
 const MAX_ECN = 1000;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -64,18 +63,12 @@ function element(input: unknown, path: string, what: string): Record<string, unk
   return input;
 }
 
-function optionalText(value: unknown, field: string, max = MAX_TEXT): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string') throw new BadInputError(`${field} must be a string`, field);
-  if (value.length > max) throw new BadInputError(`${field} must be at most ${max} characters`, field);
-  return value;
-}
-
 // Deliberately loose (one @, no whitespace): the store mirrors emails, it does not vet them.
+// Held to the plain text limit: no deliverable address is longer than 254 characters (RFC 5321).
 const EMAIL_RE = /^[^\s@]+@[^\s@]+$/;
 
 function optionalEmail(value: unknown, field: string): string | null {
-  const email = optionalText(value, field, MAX_EMAIL);
+  const email = optionalText(value, field);
   if (email !== null && !EMAIL_RE.test(email)) throw new BadInputError(`${field} must be an email address`, field);
   return email;
 }
@@ -88,8 +81,8 @@ function optionalIdList(value: unknown, field: string): string[] | undefined {
   return [...new Set(value.map((v, i) => checkId(v, `${field}[${i}]`)))];
 }
 
-function localized(value: unknown, field: string, lang: WriteLanguage): LocalizedMap | null {
-  return normalizeLocalizedInput(value, field, lang.contentLanguage, lang.defaultLanguage) ?? null;
+function localized(value: unknown, field: string, lang: WriteLanguage, maxLength: number): LocalizedMap | null {
+  return normalizeLocalizedInput(value, field, lang.contentLanguage, lang.defaultLanguage, maxLength) ?? null;
 }
 
 export function toCustomerDraft(input: unknown, path: string): CustomerDraft {
@@ -113,7 +106,7 @@ export function toProductDraft(input: unknown, path: string, lang: WriteLanguage
   return {
     id: checkId(o.id, at(path, 'id')),
     code: optionalText(o.code, at(path, 'code')),
-    name: localized(o.name, at(path, 'name'), lang),
+    name: localized(o.name, at(path, 'name'), lang, limits().nameLength),
     categoryIds: optionalIdList(o.categoryIds, at(path, 'categoryIds')),
   };
 }
@@ -167,9 +160,9 @@ export function toCategoryDraft(input: unknown, path: string, lang: WriteLanguag
     id,
     parentId,
     code: optionalText(o.code, at(path, 'code')),
-    name: localized(o.name, at(path, 'name'), lang),
-    description: localized(o.description, at(path, 'description'), lang),
-    slug: localized(o.slug, at(path, 'slug'), lang),
+    name: localized(o.name, at(path, 'name'), lang, limits().nameLength),
+    description: localized(o.description, at(path, 'description'), lang, limits().descriptionLength),
+    slug: localized(o.slug, at(path, 'slug'), lang, limits().nameLength),
     ecn,
     validityFrom,
     validityTo,

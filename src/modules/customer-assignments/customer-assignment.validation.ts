@@ -1,6 +1,13 @@
 import { BadInputError } from '../../graphql/errors';
 import type { JsonObject } from '../segments/segment.type';
-import { checkId, isPlainObject, optionalMixinSchemas, optionalObject, optionalVersion } from '../shared/validate';
+import {
+  checkId,
+  isPlainObject,
+  optionalJsonObject,
+  optionalMixinSchemas,
+  optionalObject,
+  optionalVersion,
+} from '../shared/validate';
 
 /** Which assignment of a segment: the customer, and the legal entity it acts for (null = B2C). */
 export interface CustomerAssignmentKey {
@@ -36,7 +43,7 @@ export function toAssignmentDraft(key: CustomerAssignmentKey, input: unknown): C
   const metadata = optionalObject(body.metadata, 'metadata');
   return {
     ...key,
-    mixins: optionalObject(body.mixins, 'mixins'),
+    mixins: optionalJsonObject(body.mixins, 'mixins'),
     metadataMixins: optionalMixinSchemas(metadata?.mixins, 'metadata.mixins'),
     expectedVersion: optionalVersion(metadata?.version, 'metadata.version'),
   };

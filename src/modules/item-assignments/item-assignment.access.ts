@@ -3,6 +3,7 @@ import { hasScope, type Viewer } from '../../auth/viewer';
 import type { Context } from '../../graphql/context';
 import { visibleSegments } from '../segments/segment.access';
 import type { SegmentRecord } from '../segments/segment.type';
+import { checkId } from '../shared/validate';
 
 /**
  * The segment whose items a reader asks for, or null when it is missing or not visible
@@ -15,6 +16,7 @@ export async function findVisibleSegment(
   segmentId: string,
   legalEntityId: string | null | undefined,
 ): Promise<SegmentRecord | null> {
+  checkId(segmentId, 'segmentId');
   const visibility = visibleSegments(viewer, { legalEntityId });
   if (hasScope(viewer, SCOPE.read)) return ctx.loaders.segmentById.load(segmentId);
   const filter = { ...visibility, ids: [segmentId] };

@@ -92,6 +92,7 @@ export class ItemAssignmentResolver {
     @Ctx() ctx: Context,
   ): Promise<ItemAssignmentRecord | null> {
     const viewer = requireScope(ctx.viewer, ...READERS);
+    checkId(itemId, 'itemId');
     const segment = await findVisibleSegment(ctx, viewer, segmentId, legalEntityId);
     if (!segment) throw notFound(segmentId);
     return itemAssignmentByKey(ctx).load({ segmentId, type, itemId });

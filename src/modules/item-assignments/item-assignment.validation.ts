@@ -1,5 +1,5 @@
 import { BadInputError } from '../../graphql/errors';
-import { checkId, optionalMixinSchemas, optionalObject, optionalVersion } from '../shared/validate';
+import { checkId, optionalJsonObject, optionalMixinSchemas, optionalObject, optionalVersion } from '../shared/validate';
 import type { ItemAssignmentBulkDraft, ItemAssignmentDraft } from './item-assignment.repository';
 import type { ItemAssignmentBulkInput, ItemAssignmentInput } from './item-assignment.inputs';
 
@@ -7,7 +7,7 @@ import type { ItemAssignmentBulkInput, ItemAssignmentInput } from './item-assign
 export function toItemAssignmentDraft(input: ItemAssignmentInput | null | undefined): ItemAssignmentDraft {
   const metadata = optionalObject(input?.metadata, 'metadata');
   return {
-    mixins: optionalObject(input?.mixins, 'mixins'),
+    mixins: optionalJsonObject(input?.mixins, 'mixins'),
     metadataMixins: optionalMixinSchemas(metadata?.mixins, 'metadata.mixins'),
     expectedVersion: optionalVersion(metadata?.version, 'metadata.version'),
   };

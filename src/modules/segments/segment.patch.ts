@@ -1,5 +1,7 @@
 import { applyPatch, JsonPatchError, type Operation, validate } from 'fast-json-patch';
 import { BadInputError } from '../../graphql/errors';
+import { limits } from '../../limits';
+import { checkJsonDepth } from '../shared/input-limits';
 import { isPlainObject } from '../shared/validate';
 import type { SegmentRecord } from './segment.type';
 import { type SegmentDraft, toSegmentDraft, type WriteLanguage } from './segment.validation';
@@ -63,6 +65,9 @@ export function checkPatchOperations(ops: readonly PatchOp[]): Operation[] {
         throw new BadInputError(`operations[${i}].${key}: ${p} is read-only`, `operations[${i}].${key}`);
       }
     }
+    // fast-json-patch walks values recursively: bound them before it runs. A value may replace
+    // the whole document, one level above `mixins`; the result is held to the limits as a segment.
+    if ('value' in op) checkJsonDepth(op.value, `operations[${i}].value`, limits().jsonDepth + 1);
   });
   const operations = ops.map((o) => {
     const op: Record<string, unknown> = { op: o.op, path: o.path };

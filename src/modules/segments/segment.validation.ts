@@ -1,11 +1,14 @@
 import { BadInputError } from '../../graphql/errors';
 import { normalizeLocalizedInput } from '../../i18n/language';
+import { limits } from '../../limits';
 import {
   checkId,
   isPlainObject,
   optionalInstant,
+  optionalJsonObject,
   optionalMixinSchemas,
   optionalObject,
+  optionalText,
   optionalVersion,
 } from '../shared/validate';
 import { type JsonObject, type LocalizedMap, SegmentStatus } from './segment.type';
@@ -45,10 +48,12 @@ export function toSegmentDraft(input: unknown, lang: WriteLanguage, strict = fal
     }
   }
   const id = input.id === undefined || input.id === null ? undefined : checkId(input.id, 'id');
-  const name = normalizeLocalizedInput(input.name, 'name', lang.contentLanguage, lang.defaultLanguage);
+  const { nameLength, descriptionLength } = limits();
+  const name = normalizeLocalizedInput(input.name, 'name', lang.contentLanguage, lang.defaultLanguage, nameLength);
   if (!name || Object.keys(name).length === 0) throw new BadInputError('name is required', 'name');
   const description =
-    normalizeLocalizedInput(input.description, 'description', lang.contentLanguage, lang.defaultLanguage) ?? null;
+    normalizeLocalizedInput(input.description, 'description', lang.contentLanguage, lang.defaultLanguage, descriptionLength) ??
+    null;
 
   let validityFrom: number | null = null;
   let validityTo: number | null = null;
@@ -69,12 +74,11 @@ export function toSegmentDraft(input: unknown, lang: WriteLanguage, strict = fal
     status = input.status as SegmentStatus;
   }
 
-  if (input.siteCode === undefined || input.siteCode === null) throw new BadInputError('siteCode is required', 'siteCode');
-  if (typeof input.siteCode !== 'string' || input.siteCode.trim() === '' || input.siteCode.length > 255) {
-    throw new BadInputError('siteCode must be a non-empty string of at most 255 characters', 'siteCode');
-  }
+  const siteCode = optionalText(input.siteCode, 'siteCode');
+  if (siteCode === null) throw new BadInputError('siteCode is required', 'siteCode');
+  if (siteCode.trim() === '') throw new BadInputError('siteCode must not be empty', 'siteCode');
 
-  const mixins = optionalObject(input.mixins, 'mixins');
+  const mixins = optionalJsonObject(input.mixins, 'mixins');
   const metadata = optionalObject(input.metadata, 'metadata');
   return {
     id,
@@ -83,7 +87,7 @@ export function toSegmentDraft(input: unknown, lang: WriteLanguage, strict = fal
     validityFrom,
     validityTo,
     status,
-    siteCode: input.siteCode,
+    siteCode,
     mixins,
     metadataMixins: optionalMixinSchemas(metadata?.mixins, 'metadata.mixins'),
     expectedVersion: optionalVersion(metadata?.version, 'metadata.version'),

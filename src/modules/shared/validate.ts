@@ -1,13 +1,39 @@
 import { randomBytes } from 'node:crypto';
 import { BadInputError } from '../../graphql/errors';
+import { limits } from '../../limits';
+import { checkJsonDocument, checkLength } from './input-limits';
 
-/** DECISIONS.md: custom ids are case-sensitive, 1–64 characters, no `/`, no whitespace. */
-const ID_RE = /^[^\s/]{1,64}$/;
+/**
+ * What an id may not contain, besides what DECISIONS.md already rules out ("/" and whitespace):
+ * control characters (Cc: NUL, ESC, …) that truncate or garble logs, terminals and C-string
+ * drivers; invisible format characters (Cf: zero-width spaces and joiners, soft hyphen, bidi
+ * overrides as in "Trojan Source") that make two ids look alike; and unpaired surrogates (Cs),
+ * which have no UTF-8 form and would be stored as another id than the one given. (The BOM, a Cf
+ * character, is whitespace to JavaScript and refused as such.)
+ */
+const ID_FORBIDDEN = /[\s/\p{Cc}\p{Cf}\p{Cs}]/u;
 
+function forbiddenKind(ch: string): string {
+  if (ch === '/') return '"/"';
+  if (/\s/.test(ch)) return 'whitespace';
+  if (/\p{Cc}/u.test(ch)) return 'control characters';
+  if (/\p{Cf}/u.test(ch)) return 'invisible format characters';
+  return 'unpaired surrogates';
+}
+
+/**
+ * DECISIONS.md: custom ids are case-sensitive, 1–64 characters (limits `idLength`), no `/`, no
+ * whitespace — and none of ID_FORBIDDEN. Positions count from 0, as in `q` errors.
+ */
 export function checkId(value: unknown, field: string): string {
   if (typeof value !== 'string') throw new BadInputError(`${field} must be a string`, field);
   if (value === '') throw new BadInputError(`${field} must not be empty`, field);
-  if (!ID_RE.test(value)) throw new BadInputError(`${field} must be 1-64 characters without "/" or whitespace`, field);
+  checkLength(value, field, limits().idLength);
+  const bad = ID_FORBIDDEN.exec(value);
+  if (bad) {
+    const code = `U+${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new BadInputError(`${field} must not contain ${forbiddenKind(bad[0])} (${code} at position ${bad.index})`, field);
+  }
   return value;
 }
 
@@ -26,6 +52,13 @@ export function optionalObject(value: unknown, field: string): Record<string, un
   return value;
 }
 
+/** A free-form JSON object stored verbatim (`mixins`), within the JSON depth and size limits. */
+export function optionalJsonObject(value: unknown, field: string): Record<string, unknown> | null {
+  const obj = optionalObject(value, field);
+  if (obj) checkJsonDocument(obj, field);
+  return obj;
+}
+
 /** `metadata.mixins`: mixin name → schema URL. */
 export function optionalMixinSchemas(value: unknown, field: string): Record<string, string> | null {
   const obj = optionalObject(value, field);
@@ -33,7 +66,15 @@ export function optionalMixinSchemas(value: unknown, field: string): Record<stri
   for (const [k, v] of Object.entries(obj)) {
     if (typeof v !== 'string') throw new BadInputError(`${field}.${k} must be a string (a schema URL)`, `${field}.${k}`);
   }
+  checkJsonDocument(obj, field);
   return obj as Record<string, string>;
+}
+
+/** A plain text field (limits `textLength`, the column size); null when not given. */
+export function optionalText(value: unknown, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw new BadInputError(`${field} must be a string`, field);
+  return checkLength(value, field, limits().textLength);
 }
 
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;

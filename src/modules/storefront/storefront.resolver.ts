@@ -7,6 +7,8 @@ import { BadInputError, ForbiddenError } from '../../graphql/errors';
 import { pickLocalized } from '../../i18n/language';
 import { ownMembership } from '../segments/segment.access';
 import { type LocalizedMap, Validity } from '../segments/segment.type';
+import { limits } from '../../limits';
+import { checkLength } from '../shared/input-limits';
 import { checkId } from '../shared/validate';
 import { CategoryNode, type CategoryNodeRecord, ItemMatch } from './storefront.type';
 
@@ -27,12 +29,15 @@ export class StorefrontResolver {
   ): Promise<ItemMatch[]> {
     const viewer = requireScope(ctx.viewer, SCOPE.manage);
     if (siteCode.trim() === '') throw new BadInputError('siteCode must not be empty', 'siteCode');
+    checkLength(siteCode, 'siteCode', limits().textLength);
     if (productIds.length > MAX_MATCH_ITEMS) {
       throw new BadInputError(`items: at most ${MAX_MATCH_ITEMS} products per request, got ${productIds.length}`, 'items');
     }
     if (segmentIds.length > MAX_MATCH_ITEMS) {
       throw new BadInputError(`segmentIds: at most ${MAX_MATCH_ITEMS} per request`, 'segmentIds');
     }
+    productIds.forEach((id, i) => checkId(id, `productIds[${i}]`));
+    segmentIds.forEach((id, i) => checkId(id, `segmentIds[${i}]`));
     return ctx.services.storefront.match(viewer.tenant, siteCode, segmentIds, productIds);
   }
 

@@ -1,6 +1,6 @@
 import { SCOPE } from '../../auth/scopes';
 import { BadInputError } from '../../graphql/errors';
-import { isPlainObject } from '../../modules/shared/validate';
+import { checkId, isPlainObject } from '../../modules/shared/validate';
 import { RestCategoryTreesDocument, RestMatchItemsDocument } from '../__generated__/operations';
 import { type AnyRoute, type RestRequest, route } from '../adapter';
 import { categoryNodeBody } from '../bodies';
@@ -18,7 +18,7 @@ function matchVariables(req: RestRequest) {
     if (!isPlainObject(item) || typeof item.id !== 'string' || item.id === '') {
       throw new BadInputError(`items[${i}].id must be a non-empty string`, `items[${i}].id`);
     }
-    return item.id;
+    return checkId(item.id, `items[${i}].id`);
   });
   const site = body.siteCode ?? body.site;
   return { siteCode: site ?? undefined, segmentIds: body.segmentIds, productIds };
