@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
@@ -18,6 +19,7 @@ import { registerIdentify } from './http/identify';
 import { registerJsonBody } from './http/json-body';
 import { registerRateLimit } from './http/rate-limit';
 import { registerSecurityHeaders } from './http/security';
+import { registerServerErrorLog } from './http/server-errors';
 import { routes } from './rest/routes';
 import { limits, setLimits } from './limits';
 
@@ -47,11 +49,30 @@ function graphqlDocumentTooDeep(request: FastifyRequest): string | undefined {
   return `Syntax Error: the document nests braces, brackets or parentheses more than ${max} levels deep; at most ${max}`;
 }
 
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,64}$/;
+
+function requestId(header: string | string[] | undefined): string {
+  return typeof header === 'string' && REQUEST_ID_RE.test(header) ? header : randomUUID();
+}
+
 /** Fastify with GraphQL at /graphql, the REST contract under /customer-segment, and /health. */
-export async function buildApp({ config, db }: { config: Config; db: Database }): Promise<BuiltApp> {
+export async function buildApp({
+  config,
+  db,
+  logStream,
+}: {
+  config: Config;
+  db: Database;
+  /** Where log lines go instead of stdout (tests read them). */
+  logStream?: { write(line: string): void };
+}): Promise<BuiltApp> {
   setLimits(config.limits);
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, ...(logStream ? { stream: logStream } : {}) },
+    // A caller's (or load balancer's) X-Request-Id is kept when it is a plain token, so one id
+    // follows a request across services; otherwise a fresh UUID. Echoed in every answer.
+    requestIdHeader: false,
+    genReqId: (req) => requestId(req.headers['x-request-id']),
     bodyLimit: BODY_LIMIT,
     // Ids may hold characters that need escaping; allow long ones but not absurd paths.
     routerOptions: { maxParamLength: 500 },
@@ -65,6 +86,9 @@ export async function buildApp({ config, db }: { config: Config; db: Database })
 
   // Cross-cutting concerns, in the order they apply to a request: safe headers, CORS, who is
   // calling (before the body is read), how much they may call, then the body and error shapes.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   await registerSecurityHeaders(app);
   // Development and tests: any origin may call, so the hosted Apollo Sandbox can reach a local
   // server. Production serves no cross-origin browser calls, and pays for no CORS hook.
@@ -76,6 +100,7 @@ export async function buildApp({ config, db }: { config: Config; db: Database })
   registerJsonBody(app);
   registerErrorShapes(app, BODY_LIMIT);
   registerBodyDrain(app);
+  registerServerErrorLog(app);
 
   app.get('/health', async (_req, reply) => {
     const ok = await isReachable(db);
@@ -105,7 +130,8 @@ export async function buildApp({ config, db }: { config: Config; db: Database })
       if (message) return sendProblem(request, reply, { status: 400, message, code: 'GRAPHQL_PARSE_FAILED' });
     },
     handler: fastifyApolloHandler<Context>(apollo, {
-      context: async (request) => createContext(services, request.viewer, languageOf(request.headers, config.defaultLanguage)),
+      context: async (request) =>
+        createContext(services, request.viewer, languageOf(request.headers, config.defaultLanguage), request),
     }),
   });
 

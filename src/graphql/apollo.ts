@@ -15,7 +15,8 @@ import {
 import type { Config } from '../config';
 import type { Context } from './context';
 import { getSchema } from './schema';
-import { formatGraphQLError } from './format-error';
+import { formatGraphQLError, internalCause } from './format-error';
+import { logServerError } from '../http/server-errors';
 import { jitGateway } from './jit';
 
 /** Tokens one document may have: graphql-js stops parsing beyond it (a 400). */
@@ -63,6 +64,31 @@ const requireTokenPlugin: ApolloServerPlugin<Context> = {
   },
 };
 
+/**
+ * GraphQL answers an internal error inside a 200 response, so the HTTP layer's 5xx log never
+ * sees it: each one is logged here with its cause and the request it belongs to (id, route,
+ * operation, tenant). The operation name is recorded for every log line of the request.
+ */
+function serverErrorLogPlugin(log: FastifyInstance['log']): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, operationName }) {
+          if (contextValue.request) contextValue.request.graphqlOperation = operationName ?? '(anonymous)';
+        },
+        async didEncounterErrors({ contextValue, errors }) {
+          for (const error of errors) {
+            const cause = internalCause(error);
+            if (cause === undefined) continue;
+            if (contextValue.request) logServerError(contextValue.request, cause, 500);
+            else log.error({ err: cause }, 'server error');
+          }
+        },
+      };
+    },
+  };
+}
+
 export function createApollo(app: FastifyInstance, config: Config): ApolloServer<Context> {
   const armor = new ApolloArmor({
     maxDepth: { n: 12 },
@@ -84,11 +110,11 @@ export function createApollo(app: FastifyInstance, config: Config): ApolloServer
     allowBatchedHttpRequests: false,
     parseOptions: { maxTokens: MAX_TOKENS },
     validationRules: armor.validationRules,
-    formatError: (formatted: GraphQLFormattedError, error: unknown) =>
-      formatGraphQLError(formatted, error, config.debugErrors, app.log),
+    formatError: (formatted: GraphQLFormattedError, error: unknown) => formatGraphQLError(formatted, error, config.debugErrors),
     plugins: [
       ...armor.plugins,
       requireTokenPlugin,
+      serverErrorLogPlugin(app.log),
       fastifyApolloDrainPlugin(app),
       // We send no cache hints; the default cache-control plugin would wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyRequest } from 'fastify';
 import type { TokenVerifier } from '../auth/verifier';
 import type { Viewer } from '../auth/viewer';
 import type { Config } from '../config';
@@ -61,8 +62,10 @@ export interface Context {
   services: Services;
   lang: Language;
   loaders: Loaders;
+  /** The HTTP request being served (absent for the CLIs' contexts): for log lines only. */
+  request?: FastifyRequest;
 }
 
-export function createContext(services: Services, viewer: Viewer | null, lang: Language): Context {
-  return { viewer, services, lang, loaders: new Loaders(services, viewer?.tenant ?? '') };
+export function createContext(services: Services, viewer: Viewer | null, lang: Language, request?: FastifyRequest): Context {
+  return { viewer, services, lang, loaders: new Loaders(services, viewer?.tenant ?? ''), request };
 }

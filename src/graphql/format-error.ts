@@ -1,4 +1,3 @@
-import type { FastifyBaseLogger } from 'fastify';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { QueryError } from '../query/errors';
@@ -14,17 +13,44 @@ const CLIENT_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
+/** The error a resolver threw, and the extensions graphql-jit leaves on it rather than its wrapper. */
+function unwrap(error: unknown): { original: unknown; own?: Record<string, unknown> } {
+  const original = unwrapResolverError(error);
+  return { original, own: original instanceof GraphQLError ? original.extensions : undefined };
+}
+
+/**
+ * The cause of an error that is the service's fault — driver errors, SQL, bugs — or undefined
+ * for the client's own mistakes (a known code, a q/sort/paging complaint, an Apollo request
+ * error marked with an HTTP 4xx). What this returns is masked in the answer and logged.
+ */
+export function internalCause(error: unknown): unknown {
+  const { original, own } = unwrap(error);
+  if (original instanceof QueryError) return undefined;
+  const code = ((error as GraphQLError | undefined)?.extensions?.code ?? own?.code) as string | undefined;
+  if (code && (KNOWN_CODES.has(code) || CLIENT_CODES.has(code))) return undefined;
+  // Apollo marks some request errors of its own with an HTTP 4xx but no code (an APQ hash that
+  // does not match its query).
+  const status = (own?.http as { status?: number } | undefined)?.status;
+  if (status !== undefined && status >= 400 && status < 500) return undefined;
+  return original ?? error;
+}
+
 /**
  * The one place errors are masked: known codes pass with their message (never a stack);
- * anything else — driver errors, SQL, bugs — is logged and replaced by a generic message.
+ * anything else is replaced by a generic message (graphql/apollo.ts logs its cause).
  */
-export function formatGraphQLError(
-  formatted: GraphQLFormattedError,
-  error: unknown,
-  debug: boolean,
-  log?: FastifyBaseLogger,
-): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
+export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown, debug: boolean): GraphQLFormattedError {
+  if (internalCause(error) !== undefined) {
+    if (debug) return formatted;
+    return {
+      message: 'Internal server error',
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    };
+  }
+  const { original, own } = unwrap(error);
   // A q/sort/paging complaint that escaped parseListArgs is still the client's mistake.
   if (original instanceof QueryError) {
     return {
@@ -36,7 +62,6 @@ export function formatGraphQLError(
   }
   // graphql-jit (our executor) wraps a resolver's error without copying its extensions onto
   // the wrapper: the code and field live on the original.
-  const own: Record<string, unknown> | undefined = original instanceof GraphQLError ? original.extensions : undefined;
   const code = (formatted.extensions?.code ?? own?.code) as string | undefined;
   if (code && (KNOWN_CODES.has(code) || CLIENT_CODES.has(code))) {
     const merged: Record<string, unknown> = { ...own, ...formatted.extensions, code };
@@ -44,18 +69,5 @@ export function formatGraphQLError(
     // "Did you mean …" would spell out the schema to a caller who may not introspect it.
     return { ...formatted, message: formatted.message.replace(/ ?Did you mean .+\?$/, ''), extensions };
   }
-  // Apollo marks some request errors of its own with an HTTP 4xx but no code (an APQ hash that
-  // does not match its query): the client's mistake, not ours.
-  const httpStatus = (own?.http as { status?: number } | undefined)?.status;
-  if (httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500) {
-    return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
-  }
-  if (debug) return formatted;
-  log?.error({ err: original }, 'internal error in GraphQL operation');
-  return {
-    message: 'Internal server error',
-    locations: formatted.locations,
-    path: formatted.path,
-    extensions: { code: 'INTERNAL_SERVER_ERROR' },
-  };
+  return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
 }

@@ -37,7 +37,7 @@ export async function answerFrameworkError(
       return sendProblem(request, reply, { status: 414, message: 'A path parameter is too long' });
   }
   if (status >= 400 && status < 500) return sendProblem(request, reply, { status, message: 'Bad request' });
-  request.log.error({ err }, 'internal error');
+  request.failure = err;
   return sendProblem(request, reply, { status: 500, message: 'Internal server error' });
 }
 

@@ -77,6 +77,8 @@ interface Prepared {
   bulkType?: GraphQLInputType;
   /** The row's document compiled once (graphql-jit): no per-request planning of the operation. */
   run: Run;
+  /** Its GraphQL operation name, for log lines. */
+  operationName: string;
 }
 
 function prepare(schema: GraphQLSchema, row: AnyRoute): Prepared {
@@ -97,7 +99,7 @@ function prepare(schema: GraphQLSchema, row: AnyRoute): Prepared {
   }
   const run = jitCompiler(schema)(row.document);
   if (typeof run !== 'function') throw new Error(`${row.operationId}: cannot compile: ${JSON.stringify(run.errors)}`);
-  return { row, varTypes, bulkType, run };
+  return { row, varTypes, bulkType, run, operationName: op.name?.value ?? row.operationId };
 }
 
 /**
@@ -160,7 +162,7 @@ function mergeBulk(results: readonly BulkRow[], failed: Map<number, BulkResultSh
 /** What the REST layer itself threw (auth, input, a null single read): the same mapping as execution errors. */
 function fail(e: unknown): HttpAnswer {
   if (e instanceof KeySetUnavailableError) {
-    return { status: 503, body: errorBody(503, 'Token signing keys are unavailable; try again later') };
+    return { status: 503, body: errorBody(503, 'Token signing keys are unavailable; try again later'), cause: e };
   }
   if (e instanceof QueryError || (e instanceof GraphQLError && typeof e.extensions?.code === 'string'))
     return answerForErrors([e]);
@@ -192,7 +194,7 @@ export function mountRoutes(app: FastifyInstance, services: Services, schema: Gr
           body: request.body,
           headers: request.headers,
         };
-        return send(reply, await handle(services, p, request.viewer as Viewer, req));
+        return send(reply, await handle(services, p, request, req));
       },
     });
   }
@@ -213,6 +215,7 @@ export function mountRoutes(app: FastifyInstance, services: Services, schema: Gr
 }
 
 function send(reply: FastifyReply, answer: HttpAnswer & { headers?: Record<string, string> }): FastifyReply {
+  if (answer.status >= 500) reply.request.failure = answer.cause;
   reply.code(answer.status);
   if (answer.headers) reply.headers(answer.headers);
   return answer.body === undefined ? reply.send() : reply.send(answer.body);
@@ -221,14 +224,17 @@ function send(reply: FastifyReply, answer: HttpAnswer & { headers?: Record<strin
 async function handle(
   services: Services,
   p: Prepared,
-  viewer: Viewer,
+  request: FastifyRequest,
   req: RestRequest,
 ): Promise<HttpAnswer & { headers?: Record<string, string> }> {
   const { row } = p;
+  // Set by authorize() in this route's onRequest hook.
+  const viewer = request.viewer as Viewer;
+  request.graphqlOperation = p.operationName;
   try {
     const { variables, failed, positions } = checkVariables(p, row.variables(req) as Record<string, unknown>);
     const fields = row.keep ? parseFields(str(req.query.fields, 'fields')) : null;
-    const contextValue = createContext(services, viewer, languageOf(req.headers, services.config.defaultLanguage));
+    const contextValue = createContext(services, viewer, languageOf(req.headers, services.config.defaultLanguage), request);
     const result = await p.run(contextValue, variables);
     if (result.errors?.length) return answerForErrors(result.errors as readonly GraphQLError[]);
     const data = result.data as Record<string, unknown>;

@@ -55,6 +55,8 @@ export function faultBody(reason: UnauthenticatedError['reason']): Record<string
 export interface HttpAnswer {
   status: number;
   body: unknown;
+  /** For a 5xx: what went wrong, for the log line (never in the body). */
+  cause?: unknown;
 }
 
 /**
@@ -70,10 +72,10 @@ export function answerForErrors(errors: readonly (GraphQLError | QueryError)[]):
     const status = typeof code === 'string' ? (STATUS_BY_CODE[code] ?? 500) : 500;
     if (!worst || status > worst.status) worst = { status, error: original };
   }
-  if (!worst) return { status: 500, body: errorBody(500, 'Internal server error') };
+  if (!worst) return { status: 500, body: errorBody(500, 'Internal server error'), cause: 'no error given' };
   const { status, error } = worst;
   if (status === 401) return { status, body: faultBody(error instanceof UnauthenticatedError ? error.reason : 'invalid') };
-  if (status === 500) return { status, body: errorBody(500, 'Internal server error') };
+  if (status === 500) return { status, body: errorBody(500, 'Internal server error'), cause: error };
   const ext = error instanceof QueryError ? { field: error.field } : ((error as GraphQLError).extensions ?? {});
   const extra: Partial<ErrorBody> = {};
   if (typeof ext.resourceId === 'string') extra.resourceId = ext.resourceId;

@@ -42,11 +42,14 @@ export interface TestApp {
 }
 
 /** A real app on a real database of its own, with tokens signed by the test secret. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  opts: { logStream?: { write(line: string): void } } = {},
+): Promise<TestApp> {
   const tdb = await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', AUTH_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env });
   config.db = tdb.config;
-  const { app, services } = await buildApp({ config, db: tdb.db });
+  const { app, services } = await buildApp({ config, db: tdb.db, logStream: opts.logStream });
   await app.ready();
   const token = (o: TokenOptions = {}) =>
     signToken(TEST_SECRET, {
