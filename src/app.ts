@@ -17,6 +17,7 @@ import { answerFrameworkError, registerErrorShapes } from './http/errors';
 import { sendProblem } from './http/faces';
 import { registerIdentify } from './http/identify';
 import { registerJsonBody } from './http/json-body';
+import { type Lifecycle, registerLifecycle } from './http/lifecycle';
 import { registerRateLimit } from './http/rate-limit';
 import { registerSecurityHeaders } from './http/security';
 import { registerServerErrorLog } from './http/server-errors';
@@ -26,6 +27,7 @@ import { limits, setLimits } from './limits';
 export interface BuiltApp {
   app: FastifyInstance;
   services: Services;
+  lifecycle: Lifecycle;
 }
 
 const BODY_LIMIT = 10 * 1024 * 1024;
@@ -73,6 +75,9 @@ export async function buildApp({
     // follows a request across services; otherwise a fresh UUID. Echoed in every answer.
     requestIdHeader: false,
     genReqId: (req) => requestId(req.headers['x-request-id']),
+    // Requests on open connections are still served while closing (lifecycle.ts); Fastify's
+    // own 503 would answer them in its shape, not ours.
+    return503OnClosing: false,
     bodyLimit: BODY_LIMIT,
     // Ids may hold characters that need escaping; allow long ones but not absurd paths.
     routerOptions: { maxParamLength: 500 },
@@ -102,7 +107,9 @@ export async function buildApp({
   registerBodyDrain(app);
   registerServerErrorLog(app);
 
+  const lifecycle = registerLifecycle(app);
   app.get('/health', async (_req, reply) => {
+    if (lifecycle.draining) return reply.code(503).send({ status: 'draining' });
     const ok = await isReachable(db);
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'database unreachable' });
   });
@@ -136,5 +143,5 @@ export async function buildApp({
   });
 
   mountRoutes(app, services, schema, routes);
-  return { app, services };
+  return { app, services, lifecycle };
 }

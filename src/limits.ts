@@ -13,6 +13,8 @@ export interface LimitSpec {
   description: string;
   /** The highest value a setting may take, where a column size fixes it (a larger one needs a migration). */
   max?: number;
+  /** The lowest value a setting may take; 1 unless said (0 turns a delay off). */
+  min?: number;
 }
 
 export const LIMIT_SPECS = {
@@ -87,6 +89,17 @@ export const LIMIT_SPECS = {
     description:
       'characters in an id (segment, customer, legal entity, product, category) in a path, body, GraphQL argument or import line',
   },
+  shutdownDelayMs: {
+    env: 'SHUTDOWN_DELAY_MS',
+    default: 0,
+    min: 0,
+    description: 'on SIGTERM, how long `/health` answers 503 before the listener closes (give the load balancer time to notice)',
+  },
+  shutdownTimeoutMs: {
+    env: 'SHUTDOWN_TIMEOUT_MS',
+    default: 10_000,
+    description: 'on SIGTERM, how long in-flight requests may take to finish before their connections are cut',
+  },
 } satisfies Record<string, LimitSpec>;
 
 export type LimitName = keyof typeof LIMIT_SPECS;
@@ -94,7 +107,7 @@ export type Limits = Record<LimitName, number>;
 
 export class LimitConfigError extends Error {}
 
-/** The limits in force for an environment: defaults, overridden by positive integer settings. */
+/** The limits in force for an environment: defaults, overridden by integer settings within bounds. */
 export function loadLimits(env: Record<string, string | undefined> = process.env): Limits {
   const out = {} as Limits;
   for (const [name, spec] of Object.entries(LIMIT_SPECS) as [LimitName, LimitSpec][]) {
@@ -104,7 +117,10 @@ export function loadLimits(env: Record<string, string | undefined> = process.env
       continue;
     }
     const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n < 1) throw new LimitConfigError(`${spec.env} must be a positive integer, got "${raw}"`);
+    const min = spec.min ?? 1;
+    if (!Number.isSafeInteger(n) || n < min) {
+      throw new LimitConfigError(`${spec.env} must be an integer of at least ${min}, got "${raw}"`);
+    }
     if (spec.max !== undefined && n > spec.max) {
       throw new LimitConfigError(`${spec.env} must be at most ${spec.max} (the column size), got "${raw}"`);
     }

@@ -6,13 +6,14 @@ import { ensureDevSecret } from './auth/dev-secret';
 import { ConfigError, loadConfig } from './config';
 import { migrateLatest, openDatabase } from './db/knex';
 import { DEMO_TENANT, seedDemo } from './db/seed-demo';
+import { shutdown } from './shutdown';
 
 /** Entry: load config → open db → migrate → build app → listen; drain on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const db = openDatabase(config.db);
   await migrateLatest(db);
-  const { app, services } = await buildApp({ config, db });
+  const { app, services, lifecycle } = await buildApp({ config, db });
   if (config.seedDemo && config.env === 'development' && (await seedDemo(services))) {
     console.log(`Loaded the demo tenant "${DEMO_TENANT}" (SEED_DEMO=false turns this off).`);
   }
@@ -36,14 +37,25 @@ async function main(): Promise<void> {
     console.log('Customer c-alice of the demo data (segment_read_own):\n');
     console.log(`export CUSTOMER_TOKEN=${alice}\n`);
   }
+  let stopping = false;
   const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     app.log.info(`${signal}: draining`);
-    await app.close();
-    await db.knex.destroy();
-    process.exit(0);
+    try {
+      const { forced } = await shutdown(app, db, lifecycle, {
+        delayMs: config.limits.shutdownDelayMs,
+        timeoutMs: config.limits.shutdownTimeoutMs,
+      });
+      app.log.info(forced ? 'stopped (some requests were cut at the deadline)' : 'stopped');
+      process.exit(0);
+    } catch (err) {
+      app.log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 main().catch((err: unknown) => {

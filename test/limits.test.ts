@@ -41,6 +41,11 @@ describe('settings', () => {
     expect(() => loadConfig({ LIMIT_NAME_LENGTH: 'lots' })).toThrow(ConfigError);
   });
 
+  test('a delay may be 0 (off), not negative', () => {
+    expect(loadLimits({ SHUTDOWN_DELAY_MS: '0' }).shutdownDelayMs).toBe(0);
+    expect(() => loadConfig({ SHUTDOWN_DELAY_MS: '-1' })).toThrow(/SHUTDOWN_DELAY_MS must be an integer of at least 0/);
+  });
+
   test('a limit fixed by a column size can be lowered, not raised', () => {
     expect(loadLimits({ LIMIT_ID_LENGTH: '32' }).idLength).toBe(32);
     expect(() => loadConfig({ LIMIT_ID_LENGTH: '65' })).toThrow(/LIMIT_ID_LENGTH must be at most 64/);

@@ -108,6 +108,9 @@ export function createApollo(app: FastifyInstance, config: Config): ApolloServer
     introspection: config.introspection,
     includeStacktraceInErrorResponses: config.debugErrors,
     allowBatchedHttpRequests: false,
+    // server.ts owns shutdown; Apollo's handler would re-send the signal and end the process
+    // before the pool is closed.
+    stopOnTerminationSignals: false,
     parseOptions: { maxTokens: MAX_TOKENS },
     validationRules: armor.validationRules,
     formatError: (formatted: GraphQLFormattedError, error: unknown) => formatGraphQLError(formatted, error, config.debugErrors),

@@ -12,8 +12,8 @@ declare module 'fastify' {
 /** Fields that let an operator find a server error: which request, route, operation, tenant. */
 function where(request: FastifyRequest) {
   const tenant = request.viewer?.tenant ?? (request.params as { tenant?: string } | undefined)?.tenant;
+  // request.log already carries reqId.
   return {
-    reqId: request.id,
     method: request.method,
     route: request.routeOptions?.url ?? request.url.split('?')[0],
     operation: request.graphqlOperation ?? undefined,
@@ -38,6 +38,8 @@ export function registerServerErrorLog(app: FastifyInstance): void {
   app.decorateRequest('failure', null);
   app.decorateRequest('graphqlOperation', null);
   app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode >= 500) logServerError(request, request.failure ?? 'no cause recorded', reply.statusCode);
+    // A 503 from /health reports a state (draining, database down), not a failed request.
+    if (reply.statusCode < 500 || request.routeOptions?.url?.startsWith('/health')) return;
+    logServerError(request, request.failure ?? 'no cause recorded', reply.statusCode);
   });
 }
