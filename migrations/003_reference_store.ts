@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { binaryCollation, binaryTable, jsonText } from './helpers';
 
 /**
- * The service's own read model of what assignments point at (DECISIONS.md "reference store"),
+ * The service's own read model of what assignments point at (docs/behaviour.md "reference store"),
  * kept by import and mutations. Category ancestry is answered by recursive CTEs over
  * (tenant, parent_id), so there is no closure table to keep in step with writes.
  */

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 export const isMysql = (knex: Knex): boolean => knex.client.config.client === 'mysql2';
 
 /**
- * Ids, codes and text in this service are case-sensitive (DECISIONS.md). On MySQL every table
+ * Ids, codes and text in this service are case-sensitive (docs/behaviour.md). On MySQL every table
  * gets a binary collation so `=`, ordering and unique keys compare bytes, as SQLite does — and
  * a NO PAD one: `utf8mb4_bin` is PAD SPACE, where 'a' = 'a ' (and the two collide in a key).
  * MariaDB calls it utf8mb4_nopad_bin, MySQL 8 utf8mb4_0900_bin.

@@ -41,7 +41,7 @@ export interface Config {
   auth: AuthConfig;
   /** Language used when a plain string arrives without Content-Language, and the read fallback. */
   defaultLanguage: string;
-  /** Whether "active" also requires now ∈ [validity.from, validity.to]. DECISIONS.md: off. */
+  /** Whether "active" also requires now ∈ [validity.from, validity.to]. docs/behaviour.md: off. */
   activeRequiresValidity: boolean;
   /** GRAPHQL_INTROSPECTION: on in development, off in production unless switched on. */
   introspection: boolean;

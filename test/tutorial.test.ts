@@ -2,7 +2,7 @@ import { SCOPE, startTestApp, type TestApp } from './helpers/app';
 import { expectContract } from './helpers/contract';
 
 /**
- * ../shared/spec/customer-segment-tutorial.md from top to bottom, over real HTTP on a
+ * docs/tutorial.md from top to bottom, over real HTTP on a
  * listening port: its requests with host, tenant and token filled in, its `string`
  * placeholders replaced by real values and its empty bulk bodies `{}` replaced by the
  * contract's example arrays. Each step expects the status the contract documents.

@@ -1,6 +1,6 @@
 /**
  * The three scopes of the Customer Segment Service, spelled as the platform issues them.
- * DECISIONS.md: scopes are independent — `segment_manage` does not imply `segment_read`.
+ * docs/behaviour.md: scopes are independent — `segment_manage` does not imply `segment_read`.
  */
 export const SCOPE = {
   manage: 'customersegment.segment_manage',

@@ -45,7 +45,7 @@ export class KeySetUnavailableError extends Error {
 }
 
 const HS_ALGS = ['HS256'];
-// DECISIONS.md: a JWKS serves RS256 or ES256 keys; nothing else is accepted from it.
+// docs/behaviour.md: a JWKS serves RS256 or ES256 keys; nothing else is accepted from it.
 const JWKS_ALGS = ['RS256', 'ES256'];
 
 const DEFAULT_CACHE_SIZE = 10_000;

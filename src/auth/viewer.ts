@@ -46,7 +46,7 @@ export function requireScope(viewer: Viewer | null | undefined, ...anyOf: string
 }
 
 /**
- * DECISIONS.md "Order of checks": token tenant ≠ path tenant is a 401 (invalid token for this
+ * docs/behaviour.md "Order of checks": token tenant ≠ path tenant is a 401 (invalid token for this
  * tenant), checked after the path tenant is known to be well-formed and before scopes.
  */
 export function requireTenant(viewer: Viewer | null | undefined, tenant: string): Viewer {

@@ -41,7 +41,7 @@ export function isIntrospectionOnly(doc: DocumentNode, op: OperationDefinitionNo
 }
 
 /**
- * DECISIONS.md: without a token only introspection runs; anything else is 401 UNAUTHENTICATED.
+ * docs/behaviour.md: without a token only introspection runs; anything else is 401 UNAUTHENTICATED.
  * The schema has no subscriptions: asking for one is the client's mistake (400), which graphql-js
  * would only discover while executing, as an internal error.
  */

@@ -14,7 +14,7 @@ declare module 'fastify' {
 
 /**
  * Who is calling, established first thing (onRequest), before the body is read: the rate limit
- * keys on it, and DECISIONS.md puts the token check ahead of any input check — a malformed body
+ * keys on it, and docs/behaviour.md puts the token check ahead of any input check — a malformed body
  * from a foreign-tenant token is a 401, not a 400. This hook only records; each face decides
  * what a missing or refused token means for its routes.
  */

@@ -3,7 +3,7 @@ import { limits } from '../limits';
 import { checkLength } from '../modules/shared/input-limits';
 
 /**
- * Language tags and localized-field rules (DECISIONS.md "Localized fields"): maps
+ * Language tags and localized-field rules (docs/behaviour.md "Localized fields"): maps
  * language → text are stored; writes may send a plain string tagged by Content-Language; reads
  * narrow the map by Accept-Language.
  */

@@ -1,4 +1,4 @@
-/** `pageNumber` (1-based) and `pageSize` (DECISIONS.md, "Paging, sorting, projection, totals"). */
+/** `pageNumber` (1-based) and `pageSize` (docs/behaviour.md, "Paging, sorting, projection, totals"). */
 import { QueryError } from './errors';
 
 export interface Paging {

@@ -1,5 +1,5 @@
 /**
- * Parser for the `q` search language (DECISIONS.md, "The `q` language").
+ * Parser for the `q` search language (docs/behaviour.md, "The `q` language").
  *
  *   q        := term (whitespace term)*
  *   term     := field ':' cond

@@ -103,7 +103,7 @@ function prepare(schema: GraphQLSchema, row: AnyRoute): Prepared {
 }
 
 /**
- * DECISIONS.md order, from what identify.ts recorded before the body was read: token (401) →
+ * docs/behaviour.md order, from what identify.ts recorded before the body was read: token (401) →
  * tenant form (400) → token tenant (401) → scope (403). Input checks come after, in `handle`.
  */
 function authorize(request: FastifyRequest, row: AnyRoute): Viewer {

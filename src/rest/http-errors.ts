@@ -38,7 +38,7 @@ export function errorBody(code: number, message: string, extra: Partial<ErrorBod
   return { code, status: REASON[code] ?? 'Error', message, ...extra };
 }
 
-/** The platform's 401 bodies (DECISIONS.md), not the Error body. */
+/** The platform's 401 bodies (docs/behaviour.md), not the Error body. */
 export function faultBody(reason: UnauthenticatedError['reason']): Record<string, unknown> {
   if (reason === 'expired') {
     return {

@@ -1,6 +1,6 @@
 /**
  * The segment core through GraphQL (/graphql): queries, mutations, bulk results, error codes,
- * authentication (DECISIONS.md "Authentication and scopes", GraphQL paragraph) and the
+ * authentication (docs/behaviour.md "Authentication and scopes", GraphQL paragraph) and the
  * protections (no stack traces, depth/alias limits).
  */
 import { SCOPE, startTestApp, type TestApp } from '../helpers/app';
@@ -222,7 +222,7 @@ describe('segments(q, pageNumber, pageSize, sort)', () => {
     expect(`${e.message} ${String(e.extensions?.field ?? '')}`).toContain(field);
   });
 
-  // Unknown enum values and values that do not parse are input errors (DECISIONS.md).
+  // Unknown enum values and values that do not parse are input errors (docs/behaviour.md).
   test.each([
     [{ q: 'status:FOO' }, 'status'],
     [{ q: 'validity.from:>"not-a-date"' }, 'validity.from'],

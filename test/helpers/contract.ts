@@ -3,10 +3,10 @@ import addFormats from 'ajv-formats';
 import { OpenAPIBackend } from 'openapi-backend';
 
 /**
- * Validates REST answers against the contract (../shared/spec/customer-segment.openapi.yaml),
+ * Validates REST answers against the contract (spec/customer-segment.openapi.yaml),
  * date-time formats included (ajv-formats; without it `format` is silently ignored).
  */
-const SPEC = path.resolve(__dirname, '../../../shared/spec/customer-segment.openapi.yaml');
+const SPEC = path.resolve(__dirname, '../../spec/customer-segment.openapi.yaml');
 
 let api: Promise<OpenAPIBackend> | undefined;
 

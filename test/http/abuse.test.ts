@@ -1,6 +1,6 @@
 /**
  * Issue 7 over real HTTP (a listening server, Node's fetch and raw sockets): answers keep their
- * documented shapes whatever the framework objects to, checks run in DECISIONS.md's order before
+ * documented shapes whatever the framework objects to, checks run in docs/behaviour.md's order before
  * the body is read, tokens must expire, production defaults are closed.
  */
 import http from 'node:http';

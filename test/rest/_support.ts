@@ -129,7 +129,7 @@ export interface SegmentDoc {
 }
 
 let counter = 0;
-/** A unique id (valid per DECISIONS.md: ≤ 64 characters, no '/', no whitespace). */
+/** A unique id (valid per docs/behaviour.md: ≤ 64 characters, no '/', no whitespace). */
 export function uid(prefix = 'seg'): string {
   counter += 1;
   return `${prefix}-${counter}-${randomBytes(4).toString('hex')}`;
@@ -137,7 +137,7 @@ export function uid(prefix = 'seg'): string {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** ISO-8601 UTC with milliseconds and `Z`, as DECISIONS.md prescribes for timestamps. */
+/** ISO-8601 UTC with milliseconds and `Z`, as docs/behaviour.md prescribes for timestamps. */
 export const ISO_MS_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** A customer assignment row as migrations/002_assignments.ts defines it. */

@@ -1,6 +1,6 @@
 /**
  * The ten customer-assignment endpoints of the REST contract: success and every documented error,
- * bodies validated against the OpenAPI contract. Behaviour follows ../shared/spec/DECISIONS.md
+ * bodies validated against the OpenAPI contract. Behaviour follows docs/behaviour.md
  * ("Assignments and reference data", "What segment_read_own sees", "Bulk endpoints", "The q
  * language", "Paging…").
  */

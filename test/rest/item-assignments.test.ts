@@ -1,7 +1,7 @@
 /**
  * The seven per-segment item-assignment endpoints of the REST contract: success and every
  * documented error, each body validated against the OpenAPI contract. Behaviour follows
- * ../shared/spec/DECISIONS.md ("Assignments and reference data", "Bulk endpoints", "Writes,
+ * docs/behaviour.md ("Assignments and reference data", "Bulk endpoints", "Writes,
  * versions, ids", "Routing and tenancy"). Listing (q, sort, paging, fields, languages,
  * read_own) is in item-assignments-list.test.ts.
  */

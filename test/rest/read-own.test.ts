@@ -1,5 +1,5 @@
 /**
- * DECISIONS.md "What segment_read_own sees" and "customerId for administrators", over REST.
+ * docs/behaviour.md "What segment_read_own sees" and "customerId for administrators", over REST.
  *
  * Fixture (one per test file run, fresh ids): customer C belongs to
  *   s1 ACTIVE   B2C

@@ -1,6 +1,6 @@
 /**
  * The ten segment endpoints of the REST contract, success and every documented error, each body
- * validated against the OpenAPI contract. Behaviour follows ../shared/spec/DECISIONS.md.
+ * validated against the OpenAPI contract. Behaviour follows docs/behaviour.md.
  */
 import type { LightMyRequestResponse } from 'fastify';
 import { SCOPE, startTestApp, type TestApp } from '../helpers/app';
@@ -424,7 +424,7 @@ describe('GET /segments/{id}', () => {
     expect(await listIds(`id:"${id}"`)).toEqual([]);
   });
 
-  // Order of checks (DECISIONS.md): input (400) before existence (404). The read path does not
+  // Order of checks (docs/behaviour.md): input (400) before existence (404). The read path does not
   // check the id at all (segment.resolver.ts segment()), so an impossible id is looked up.
   test('an id containing / (escaped) or an empty id → 400, not a lookup', async () => {
     const res = await rest('GET', '/segments/a%2Fb');
@@ -445,7 +445,7 @@ describe('GET /segments/{id}', () => {
     const res = await rest('GET', `/segments/${id}?fields=status`);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ id, status: 'ACTIVE' });
-    // (A projection drops the contract's required name/siteCode: DECISIONS.md wins over the schema.)
+    // (A projection drops the contract's required name/siteCode: docs/behaviour.md wins over the schema.)
     const nested = await rest('GET', `/segments/${id}?fields=name.de,metadata.version`);
     expect(nested.json()).toEqual({ id, name: { de: 'Gold DE' }, metadata: { version: 1 } });
   });

@@ -1,5 +1,5 @@
 /**
- * DECISIONS.md "Routing and tenancy": data of one tenant is never visible, countable or writable
+ * docs/behaviour.md "Routing and tenancy": data of one tenant is never visible, countable or writable
  * from another — over REST (single and bulk endpoints) and GraphQL.
  */
 import { SCOPE, startTestApp, type TestApp } from '../helpers/app';

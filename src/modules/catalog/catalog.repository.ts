@@ -154,7 +154,7 @@ const CATEGORY_COLUMNS = [
  * would silently re-attach them if the id came back) and removes its product links; deleting a
  * product, customer or legal entity removes its links. Assignments are never touched — an
  * assignment to an id the store does not know is valid and resolves with the id alone
- * (DECISIONS.md "Assignments and reference data").
+ * (docs/behaviour.md "Assignments and reference data").
  */
 export class CatalogRepository {
   constructor(

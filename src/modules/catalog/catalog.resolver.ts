@@ -72,7 +72,7 @@ export class CustomerResolver {
     description: 'A customer of the reference store; null when unknown. segment_read_own: only the caller itself.',
   })
   customer(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<CustomerRecord | null> {
-    requireScope(ctx.viewer, ...READERS); // 403 before 400 (DECISIONS.md "Order of checks")
+    requireScope(ctx.viewer, ...READERS); // 403 before 400 (docs/behaviour.md "Order of checks")
     requireCustomerAccess(ctx, checkId(id, 'id'));
     return customerById(ctx).load(id);
   }
@@ -98,7 +98,7 @@ export class CustomerResolver {
     const chosen = legalEntityId == null ? undefined : checkId(legalEntityId, 'legalEntityId');
     const filter = hasScope(viewer, SCOPE.read)
       ? { activeOnly: activeOnly ?? true, legalEntityId: chosen }
-      : // DECISIONS.md: the parameter, else the token's claim, else all legal entities; active only.
+      : // docs/behaviour.md: the parameter, else the token's claim, else all legal entities; active only.
         { activeOnly: true, legalEntityId: chosen ?? viewer.legalEntityId };
     return segmentsByCustomerId(ctx, filter).load(customer.id);
   }

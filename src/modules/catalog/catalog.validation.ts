@@ -12,7 +12,7 @@ import { checkId, isPlainObject, optionalInstant, optionalObject, optionalText }
  * (`input[3]` → `input[3].email`; the import passes '' → `email`).
  */
 
-/** At most this many elements per write mutation (DECISIONS.md keeps 200 for the REST bulk routes). */
+/** At most this many elements per write mutation (docs/behaviour.md keeps 200 for the REST bulk routes). */
 export const MAX_WRITE_ELEMENTS = 1000;
 /** Links one element may carry (legal entities of a customer, categories of a product). */
 export const MAX_LINKS = 1000;

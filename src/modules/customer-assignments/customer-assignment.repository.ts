@@ -13,7 +13,7 @@ import { AssignmentType, type CustomerAssignmentRecord } from './customer-assign
 import { type CustomerAssignmentDraft, type CustomerAssignmentKey, keyString } from './customer-assignment.validation';
 
 /**
- * Fields `q` and `sort` may name for customer assignments (DECISIONS.md "Searchable fields").
+ * Fields `q` and `sort` may name for customer assignments (docs/behaviour.md "Searchable fields").
  * B2C rows store '' as their legal entity (a primary key cannot hold NULL); NULLIF exposes it
  * as NULL, so `legalEntityId:null` finds B2C rows and no value ever matches one.
  */
@@ -74,7 +74,7 @@ export function toCustomerAssignmentRecord(row: CustomerAssignmentRow): Customer
 const TABLE = 'customer_assignments';
 const PRIMARY_KEY = ['tenant', 'segment_id', 'customer_id', 'legal_entity_id'];
 const MUTABLE = ['assignment_type', 'mixins', 'metadata_mixins', 'version', 'modified_at'];
-/** DECISIONS.md: without `sort`, creation time; the rest of the key makes paging stable. */
+/** docs/behaviour.md: without `sort`, creation time; the rest of the key makes paging stable. */
 const TIEBREAK = ['ca.created_at', 'ca.customer_id', 'ca.legal_entity_id'];
 
 /**
@@ -247,7 +247,7 @@ export class CustomerAssignmentRepository {
         segment_id: segmentId,
         customer_id: d.customerId,
         legal_entity_id: d.legalEntityId ?? '',
-        // DECISIONS.md: whatever the API writes is MANUAL; AUTOMATIC is the service's own.
+        // docs/behaviour.md: whatever the API writes is MANUAL; AUTOMATIC is the service's own.
         assignment_type: AssignmentType.MANUAL,
         mixins: jsonOrNull(d.mixins),
         metadata_mixins: jsonOrNull(d.metadataMixins),

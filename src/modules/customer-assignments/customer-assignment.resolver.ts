@@ -41,7 +41,7 @@ const READERS = [SCOPE.read, SCOPE.readOwn];
 const FIRST = { pageNumber: 1, pageSize: 1, offset: 0 };
 
 /**
- * DECISIONS.md "What segment_read_own sees": `segment_read` reads any existing segment's
+ * docs/behaviour.md "What segment_read_own sees": `segment_read` reads any existing segment's
  * assignments; `segment_read_own` alone only an active segment the caller belongs to (else 404),
  * and then only its own assignments (the returned membership).
  */

@@ -7,7 +7,7 @@ import { checkId } from '../shared/validate';
 
 /**
  * The segment whose items a reader asks for, or null when it is missing or not visible
- * (DECISIONS.md "What segment_read_own sees": items only of the active segments the caller
+ * (docs/behaviour.md "What segment_read_own sees": items only of the active segments the caller
  * belongs to). `legalEntityId` narrows B2B membership for read_own callers.
  */
 export async function findVisibleSegment(

@@ -12,7 +12,7 @@ import { type BulkOutcome, bulkError, bulkOk } from '../shared/bulk';
 import type { Membership, SegmentRepository } from '../segments/segment.repository';
 import { type ItemAssignmentRecord, ItemType } from './item-assignment.type';
 
-/** Fields `q` and `sort` may name for item assignments (DECISIONS.md "Searchable fields"). */
+/** Fields `q` and `sort` may name for item assignments (docs/behaviour.md "Searchable fields"). */
 export const itemAssignmentFields = makeResolver({
   columns: {
     'item.id': { column: 'ia.item_id', kind: 'string' },
@@ -329,7 +329,7 @@ export class ItemAssignmentRepository {
 }
 
 export function keyString(segmentId: string, type: string, itemId: string): string {
-  // Ids never contain '/' (DECISIONS.md), so the joined form is unambiguous.
+  // Ids never contain '/' (docs/behaviour.md), so the joined form is unambiguous.
   return `${segmentId}/${type}/${itemId}`;
 }
 

@@ -10,7 +10,7 @@ export interface MembershipArgs {
 }
 
 /**
- * What a reader may see (DECISIONS.md "What segment_read_own sees" and "customerId for
+ * What a reader may see (docs/behaviour.md "What segment_read_own sees" and "customerId for
  * administrators"): `segment_read` sees everything and may filter by any customer;
  * `segment_read_own` alone sees only the active segments it belongs to.
  */

@@ -52,7 +52,7 @@ export interface PatchOp {
 
 /**
  * The operations on their own, before the segment is read: count, shape, `op`, paths, read-only
- * paths. DECISIONS.md puts input (400) ahead of existence (404), so a malformed patch of a
+ * paths. docs/behaviour.md puts input (400) ahead of existence (404), so a malformed patch of a
  * missing segment is a 400. Returns them in fast-json-patch's form.
  */
 export function checkPatchOperations(ops: readonly PatchOp[]): Operation[] {

@@ -13,7 +13,7 @@ import { newId } from '../shared/validate';
 import { type SegmentRecord, SegmentStatus } from './segment.type';
 import type { SegmentDraft } from './segment.validation';
 
-/** Fields `q` and `sort` may name for segments (DECISIONS.md "Searchable fields"). */
+/** Fields `q` and `sort` may name for segments (docs/behaviour.md "Searchable fields"). */
 export const segmentFields = makeResolver({
   columns: {
     id: { column: 's.id', kind: 'string' },

@@ -12,7 +12,7 @@ export interface BulkResultShape extends BulkOutcome {
   index: number;
 }
 
-// Status texts as the contract's examples give them (204 is "OK" there, DECISIONS.md keeps it).
+// Status texts as the contract's examples give them (204 is "OK" there, docs/behaviour.md keeps it).
 const STATUS_TEXT: Record<number, string> = {
   201: 'Created',
   204: 'OK',

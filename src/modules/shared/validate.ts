@@ -4,7 +4,7 @@ import { limits } from '../../limits';
 import { checkJsonDocument, checkLength } from './input-limits';
 
 /**
- * What an id may not contain, besides what DECISIONS.md already rules out ("/" and whitespace):
+ * What an id may not contain, besides what docs/behaviour.md already rules out ("/" and whitespace):
  * control characters (Cc: NUL, ESC, …) that truncate or garble logs, terminals and C-string
  * drivers; invisible format characters (Cf: zero-width spaces and joiners, soft hyphen, bidi
  * overrides as in "Trojan Source") that make two ids look alike; and unpaired surrogates (Cs),
@@ -22,7 +22,7 @@ function forbiddenKind(ch: string): string {
 }
 
 /**
- * DECISIONS.md: custom ids are case-sensitive, 1–64 characters (limits `idLength`), no `/`, no
+ * docs/behaviour.md: custom ids are case-sensitive, 1–64 characters (limits `idLength`), no `/`, no
  * whitespace — and none of ID_FORBIDDEN. Positions count from 0, as in `q` errors.
  */
 export function checkId(value: unknown, field: string): string {

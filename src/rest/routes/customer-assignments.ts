@@ -19,7 +19,7 @@ const MANAGE = [SCOPE.manage];
 const READ = [SCOPE.read];
 const READ_OR_OWN = [SCOPE.read, SCOPE.readOwn];
 
-/** DECISIONS.md: a projection keeps an assignment's identifying ids. */
+/** docs/behaviour.md: a projection keeps an assignment's identifying ids. */
 const ASSIGNMENT_KEEP = [
   ['customer', 'id'],
   ['legalEntity', 'id'],

@@ -18,13 +18,13 @@ import { bodyArray, bodyObject, boolParam, searchQ, strParam, listParams } from 
 const MANAGE = [SCOPE.manage];
 const READ = [SCOPE.read, SCOPE.readOwn];
 
-/** A `fields` projection always keeps the assignment's identifying ids (DECISIONS.md). */
+/** A `fields` projection always keeps the assignment's identifying ids (docs/behaviour.md). */
 const ITEM_KEEP = [['segmentId'], ['type'], ['item', 'id']];
 
 const ITEM_TYPES = new Set<string>(['PRODUCT', 'CATEGORY']);
 
 /**
- * The `{type}` path parameter: PRODUCT or CATEGORY in any case (DECISIONS.md), upper-cased
+ * The `{type}` path parameter: PRODUCT or CATEGORY in any case (docs/behaviour.md), upper-cased
  * here so the GraphQL enum receives its own spelling and anything else is a 400 naming `type`.
  */
 function itemType(req: RestRequest): ItemType {
@@ -131,7 +131,7 @@ export const itemAssignmentRoutes: AnyRoute[] = [
     variables: (req) => ({ segmentId: req.params.segmentId, type: itemType(req), itemId: req.params.itemId }),
     respond: () => ({ status: 204 }),
   }),
-  // `/bulk` is a static segment, so the router prefers it over `:itemId` (DECISIONS.md).
+  // `/bulk` is a static segment, so the router prefers it over `:itemId` (docs/behaviour.md).
   route({
     operationId: 'PUT-customer-segment-update-items-bulk',
     method: 'PUT',
