@@ -3,37 +3,14 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { FastifyInstance } from 'fastify';
 import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
-import {
-  type DocumentNode,
-  type GraphQLFormattedError,
-  GraphQLError,
-  Kind,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-} from 'graphql';
+import { type GraphQLFormattedError, GraphQLError } from 'graphql';
 import type { Config } from '../config';
 import type { Context } from './context';
-import { getSchema } from './schema';
+import { boundedDocumentStore } from './document-store';
 import { formatGraphQLError } from './format-error';
+import { isIntrospectionOnly } from './introspection';
 import { jitGateway } from './jit';
-
-/** True when the operation reads only `__schema`, `__type` and `__typename`. */
-export function isIntrospectionOnly(doc: DocumentNode, op: OperationDefinitionNode): boolean {
-  const fragments = new Map(
-    doc.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
-  );
-  const seen = new Set<string>();
-  const check = (set: SelectionSetNode): boolean =>
-    set.selections.every((s) => {
-      if (s.kind === Kind.FIELD) return s.name.value.startsWith('__');
-      if (s.kind === Kind.INLINE_FRAGMENT) return check(s.selectionSet);
-      if (seen.has(s.name.value)) return true;
-      seen.add(s.name.value);
-      const f = fragments.get(s.name.value);
-      return f ? check(f.selectionSet) : false;
-    });
-  return op.operation === 'query' && check(op.selectionSet);
-}
+import { getSchema } from './schema';
 
 /** DECISIONS.md: without a token only introspection runs; anything else is 401 UNAUTHENTICATED. */
 const requireTokenPlugin: ApolloServerPlugin<Context> = {
@@ -63,9 +40,17 @@ export function createApollo(app: FastifyInstance, config: Config): ApolloServer
     // formatGraphQLError masks the suggestions instead.
     blockFieldSuggestion: { enabled: false },
   }).protect();
+  const schema = getSchema();
+  const limits = config.limits;
   return new ApolloServer<Context>({
     // Executes through compiled queries (graphql/jit.ts); the schema is the same one.
-    gateway: jitGateway(getSchema()),
+    gateway: jitGateway(schema, { max: limits.graphqlCompiledCacheSize, maxBytes: limits.graphqlCompiledCacheBytes }),
+    // Apollo's default store is bounded by JSON length only (30 MiB, about four times that in
+    // heap) and so holds tens of thousands of small documents: bounded here by count and bytes.
+    documentStore: boundedDocumentStore({ max: limits.graphqlDocumentCacheSize, maxBytes: limits.graphqlDocumentCacheBytes }),
+    // Automatic persisted queries would keep every query text a client registers (another
+    // 30 MiB store keyed by client input). No client of ours uses them.
+    persistedQueries: false,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: config.debugErrors,
     allowBatchedHttpRequests: false,
