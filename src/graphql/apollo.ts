@@ -5,7 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import { type GraphQLFormattedError, GraphQLError } from 'graphql';
 import type { Config } from '../config';
+import { LIMIT_SPECS } from '../limits';
 import type { Context } from './context';
+import { costLimitPlugin } from './cost';
 import { boundedDocumentStore } from './document-store';
 import { formatGraphQLError } from './format-error';
 import { isIntrospectionOnly } from './introspection';
@@ -35,6 +37,10 @@ export function createApollo(app: FastifyInstance, config: Config): ApolloServer
     // graphql-armor's token plugin re-parses and turns a syntax error into a 500; graphql-js
     // enforces the same limit while parsing (parseOptions below) and answers 400.
     maxTokens: { enabled: false },
+    // Kept beside the row cost (graphql/cost.ts): this one measures the document's shape
+    // (fields × 1.5^depth, every fragment use counted) at validation, before any token is
+    // checked. The row cost counts scalars as free and runs only for authenticated operations,
+    // so this is what bounds wide or fragment-heavy documents, and the work of the row analysis.
     costLimit: { maxCost: 20000 },
     // Its plugin rewrites error.message in place, which graphql-jit's errors do not allow;
     // formatGraphQLError masks the suggestions instead.
@@ -61,6 +67,8 @@ export function createApollo(app: FastifyInstance, config: Config): ApolloServer
     plugins: [
       ...armor.plugins,
       requireTokenPlugin,
+      // Config rather than limits(): each app (tests start several) has its own setting.
+      costLimitPlugin(schema, limits.graphqlMaxRows, LIMIT_SPECS.graphqlMaxRows.env),
       fastifyApolloDrainPlugin(app),
       // We send no cache hints; the default cache-control plugin would wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),

@@ -4,7 +4,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { QueryError } from '../query/errors';
 import { KNOWN_CODES } from './errors';
 
-// Codes Apollo and graphql-js give to the client's own mistakes: safe to show as they are.
+// Codes given to the client's own mistakes: safe to show as they are.
 const CLIENT_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
@@ -12,6 +12,8 @@ const CLIENT_CODES = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
+  // Ours (graphql/cost.ts): the operation would read more rows than GRAPHQL_MAX_ROWS allows.
+  'COST_LIMIT_EXCEEDED',
 ]);
 
 /**
