@@ -102,4 +102,5 @@ test(`${2 * PER_KIND} distinct operations leave the heap within 64 MB of where i
   );
   expect(afterIntrospection - start).toBeLessThan(BOUND);
   expect(end - start).toBeLessThan(BOUND);
-}, 180_000);
+  // ~40 s on an idle 2-core machine; the bound is on memory, so a loaded machine only waits longer.
+}, 600_000);
