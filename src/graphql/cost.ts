@@ -3,6 +3,7 @@ import {
   type DocumentNode,
   getNamedType,
   getNullableType,
+  getVariableValues,
   type GraphQLCompositeType,
   type GraphQLField,
   GraphQLError,
@@ -10,7 +11,6 @@ import {
   type GraphQLSchema,
   isCompositeType,
   isListType,
-  getVariableValues,
   isObjectType,
   Kind,
   visit,
@@ -20,8 +20,8 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../query/paging';
 import type { Context } from './context';
 
 /**
- * The row cost of a GraphQL operation: how many objects (rows) it may return at most, given
- * its page sizes. Scalars are columns of a row already counted and cost nothing.
+ * The row cost of a GraphQL operation: an estimate of how many objects (rows) it may return,
+ * given its page sizes. Scalars are columns of a row already counted and cost nothing.
  *
  * - a field with a `pageSize` argument (`segments`, `Segment.customers`, `itemAssignments`, …)
  *   multiplies what its page selects by the page size (60 when absent, as the resolvers do);
