@@ -100,6 +100,26 @@ export const LIMIT_SPECS = {
     default: 10_000,
     description: 'on SIGTERM, how long in-flight requests may take to finish before their connections are cut',
   },
+  graphqlDocumentCacheSize: {
+    env: 'GRAPHQL_DOCUMENT_CACHE_SIZE',
+    default: 1_000,
+    description: 'parsed and validated GraphQL documents kept for reuse (least recently used go first)',
+  },
+  graphqlDocumentCacheBytes: {
+    env: 'GRAPHQL_DOCUMENT_CACHE_BYTES',
+    default: 16 * 1024 * 1024,
+    description: 'estimated heap bytes of those documents (about 400 bytes per token)',
+  },
+  graphqlCompiledCacheSize: {
+    env: 'GRAPHQL_COMPILED_CACHE_SIZE',
+    default: 500,
+    description: 'GraphQL operations kept compiled by graphql-jit (least recently used go first)',
+  },
+  graphqlCompiledCacheBytes: {
+    env: 'GRAPHQL_COMPILED_CACHE_BYTES',
+    default: 32 * 1024 * 1024,
+    description: 'estimated heap bytes of those compiled operations (about 8 KiB per selected field)',
+  },
 } satisfies Record<string, LimitSpec>;
 
 export type LimitName = keyof typeof LIMIT_SPECS;

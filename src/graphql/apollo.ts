@@ -4,41 +4,20 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { FastifyInstance } from 'fastify';
 import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
-import {
-  type DocumentNode,
-  type GraphQLFormattedError,
-  GraphQLError,
-  Kind,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-} from 'graphql';
+import { type GraphQLFormattedError, GraphQLError } from 'graphql';
 import type { Config } from '../config';
+import { LIMIT_SPECS } from '../limits';
 import type { Context } from './context';
-import { getSchema } from './schema';
+import { costLimitPlugin } from './cost';
+import { boundedDocumentStore } from './document-store';
 import { formatGraphQLError, internalCause } from './format-error';
 import { logServerError } from '../http/server-errors';
+import { isIntrospectionOnly } from './introspection';
 import { jitGateway } from './jit';
+import { getSchema } from './schema';
 
 /** Tokens one document may have: graphql-js stops parsing beyond it (a 400). */
 export const MAX_TOKENS = 5000;
-
-/** True when the operation reads only `__schema`, `__type` and `__typename`. */
-export function isIntrospectionOnly(doc: DocumentNode, op: OperationDefinitionNode): boolean {
-  const fragments = new Map(
-    doc.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
-  );
-  const seen = new Set<string>();
-  const check = (set: SelectionSetNode): boolean =>
-    set.selections.every((s) => {
-      if (s.kind === Kind.FIELD) return s.name.value.startsWith('__');
-      if (s.kind === Kind.INLINE_FRAGMENT) return check(s.selectionSet);
-      if (seen.has(s.name.value)) return true;
-      seen.add(s.name.value);
-      const f = fragments.get(s.name.value);
-      return f ? check(f.selectionSet) : false;
-    });
-  return op.operation === 'query' && check(op.selectionSet);
-}
 
 /**
  * docs/behaviour.md: without a token only introspection runs; anything else is 401 UNAUTHENTICATED.
@@ -97,14 +76,26 @@ export function createApollo(app: FastifyInstance, config: Config): ApolloServer
     // graphql-armor's token plugin re-parses and turns a syntax error into a 500; graphql-js
     // enforces the same limit while parsing (parseOptions below) and answers 400.
     maxTokens: { enabled: false },
+    // Kept beside the row cost (graphql/cost.ts): this one measures the document's shape
+    // (fields × 1.5^depth, every fragment use counted) at validation, before any token is
+    // checked. The row cost counts scalars as free and runs only for authenticated operations,
+    // so this is what bounds wide or fragment-heavy documents, and the work of the row analysis.
     costLimit: { maxCost: 20000 },
     // Its plugin rewrites error.message in place, which graphql-jit's errors do not allow;
     // formatGraphQLError masks the suggestions instead.
     blockFieldSuggestion: { enabled: false },
   }).protect();
+  const schema = getSchema();
+  const limits = config.limits;
   return new ApolloServer<Context>({
     // Executes through compiled queries (graphql/jit.ts); the schema is the same one.
-    gateway: jitGateway(getSchema()),
+    gateway: jitGateway(schema, { max: limits.graphqlCompiledCacheSize, maxBytes: limits.graphqlCompiledCacheBytes }),
+    // Apollo's default store is bounded by JSON length only (30 MiB, about four times that in
+    // heap) and so holds tens of thousands of small documents: bounded here by count and bytes.
+    documentStore: boundedDocumentStore({ max: limits.graphqlDocumentCacheSize, maxBytes: limits.graphqlDocumentCacheBytes }),
+    // Automatic persisted queries would keep every query text a client registers (another
+    // 30 MiB store keyed by client input). No client of ours uses them.
+    persistedQueries: false,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: config.debugErrors,
     allowBatchedHttpRequests: false,
@@ -118,6 +109,8 @@ export function createApollo(app: FastifyInstance, config: Config): ApolloServer
       ...armor.plugins,
       requireTokenPlugin,
       serverErrorLogPlugin(app.log),
+      // Config rather than limits(): each app (tests start several) has its own setting.
+      costLimitPlugin(schema, limits.graphqlMaxRows, LIMIT_SPECS.graphqlMaxRows.env),
       fastifyApolloDrainPlugin(app),
       // We send no cache hints; the default cache-control plugin would wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),

@@ -3,7 +3,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { QueryError } from '../query/errors';
 import { KNOWN_CODES } from './errors';
 
-// Codes Apollo and graphql-js give to the client's own mistakes: safe to show as they are.
+// Codes given to the client's own mistakes: safe to show as they are.
 const CLIENT_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
@@ -11,6 +11,8 @@ const CLIENT_CODES = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
+  // Ours (graphql/cost.ts): the operation would read more rows than GRAPHQL_MAX_ROWS allows.
+  'COST_LIMIT_EXCEEDED',
 ]);
 
 /** The error a resolver threw, and the extensions graphql-jit leaves on it rather than its wrapper. */

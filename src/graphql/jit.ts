@@ -1,13 +1,21 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import {
   type DocumentNode,
+  execute,
   type ExecutionResult,
+  type FragmentDefinitionNode,
   getOperationAST,
   GraphQLError,
   type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
   valueFromASTUntyped,
 } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
+import { LRUCache } from 'lru-cache';
+import { documentBytes } from './document-store';
+import { isIntrospectionOnly } from './introspection';
 
 export type Run = (contextValue: unknown, variables: Record<string, unknown> | undefined) => Promise<ExecutionResult>;
 
@@ -16,7 +24,11 @@ export type Run = (contextValue: unknown, variables: Record<string, unknown> | u
  * from the spec in one place we meet: a non-null variable with a default, left out, is reported
  * missing instead of taking its default — so declared defaults are filled in first.
  */
-function compile(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): Run | ExecutionResult {
+export function compileOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName?: string | null,
+): Run | ExecutionResult {
   const compiled = compileQuery(schema, document, operationName ?? undefined);
   if (!isCompiledQuery(compiled)) return compiled;
   const query = compiled as CompiledQuery<unknown, Record<string, unknown>>;
@@ -55,33 +67,83 @@ function withExtensions(error: GraphQLError): GraphQLError {
 }
 
 /**
- * Compiled operations by document object: Apollo keeps parsed, validated documents in its
- * document store, so a repeated query arrives as the same DocumentNode, and a document that
- * falls out of that store takes its compiled form with it (WeakMap).
+ * Heap bytes of a compiled operation, estimated from the fields it selects (fragments expanded):
+ * graphql-jit generates code and resolve-info closures per field. Measured 0.7–6.7 KiB per
+ * field, so 8 KiB over-estimates rather than under.
  */
-export function jitCompiler(schema: GraphQLSchema) {
-  const cache = new WeakMap<DocumentNode, Map<string, Run | ExecutionResult>>();
-  return function compiled(document: DocumentNode, operationName?: string | null): Run | ExecutionResult {
-    let byOperation = cache.get(document);
-    if (!byOperation) cache.set(document, (byOperation = new Map()));
-    const key = operationName ?? '';
-    let run = byOperation.get(key);
-    if (!run) byOperation.set(key, (run = compile(schema, document, operationName)));
-    return run;
-  };
+const BYTES_PER_FIELD = 8 * 1024;
+
+/** Fields the operation selects with every fragment spread expanded, counting stops at `cap`. */
+export function selectedFields(document: DocumentNode, operation: OperationDefinitionNode, cap: number): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  let count = 0;
+  const stack: SelectionSetNode[] = [operation.selectionSet];
+  while (stack.length && count <= cap) {
+    for (const s of (stack.pop() as SelectionSetNode).selections) {
+      if (s.kind === Kind.FIELD) {
+        count++;
+        if (s.selectionSet) stack.push(s.selectionSet);
+      } else if (s.kind === Kind.INLINE_FRAGMENT) stack.push(s.selectionSet);
+      else {
+        // Validation has ruled out cycles and unknown fragments.
+        const f = fragments.get(s.name.value);
+        if (f) stack.push(f.selectionSet);
+      }
+    }
+  }
+  return count;
+}
+
+export interface CompiledCacheBounds {
+  max: number;
+  maxBytes: number;
+}
+
+interface Compiled {
+  run: Run;
+  bytes: number;
 }
 
 /**
  * Apollo Server runs operations through a gateway's executor when one is given; this "gateway"
  * serves our own schema and executes with compiled queries. Parsing, validation (depth and cost
  * limits included), plugins and error formatting stay Apollo's.
+ *
+ * Compiled operations are kept by Apollo's query hash (SHA-256 of the text) and operation name,
+ * in an LRU bounded by count and estimated bytes: the key is what a client sends, so without a
+ * bound every distinct query would leave its compiled code behind. Introspection is not
+ * compiled at all: anyone may send it without a token, it is not a hot path, and compiling
+ * the full introspection query costs ~10 ms and ~140 KB.
  */
-export function jitGateway(schema: GraphQLSchema): GatewayInterface {
-  const compiled = jitCompiler(schema);
+export function jitGateway(schema: GraphQLSchema, bounds: CompiledCacheBounds): GatewayInterface {
+  const cache = new LRUCache<string, Compiled>({
+    max: bounds.max,
+    maxSize: bounds.maxBytes,
+    sizeCalculation: (c) => c.bytes,
+  });
+  const fieldCap = Math.ceil(bounds.maxBytes / BYTES_PER_FIELD);
+
   const executor: GatewayExecutor = async (rc) => {
-    const run = compiled(rc.document, rc.operationName);
-    if (typeof run !== 'function') return run as ExecutionResult<Record<string, unknown>>;
-    return (await run(rc.context, rc.request.variables)) as ExecutionResult<Record<string, unknown>>;
+    const { document, operationName } = rc;
+    // Typed as always present, but absent when the request named no operation the document has.
+    const operation = rc.operation as OperationDefinitionNode | undefined;
+    const variables = rc.request.variables;
+    if (operation && isIntrospectionOnly(document, operation)) {
+      return execute({ schema, document, operationName, variableValues: variables, contextValue: rc.context });
+    }
+    const key = `${rc.queryHash}\u0000${operationName ?? ''}`;
+    let run = cache.get(key)?.run;
+    if (!run) {
+      const compiled = compileOperation(schema, document, operationName);
+      // A document that does not compile (no such operation) is answered, not kept.
+      if (typeof compiled !== 'function') return compiled as ExecutionResult<Record<string, unknown>>;
+      run = compiled;
+      const fields = operation ? selectedFields(document, operation, fieldCap) : fieldCap;
+      // The compiled code holds the document's field nodes, whether or not Apollo still does.
+      cache.set(key, { run, bytes: fields * BYTES_PER_FIELD + documentBytes(document) });
+    }
+    return (await run(rc.context, variables)) as ExecutionResult<Record<string, unknown>>;
   };
   return {
     onSchemaLoadOrUpdate(callback) {

@@ -13,7 +13,7 @@ import { isTenant, TENANT_RULE } from '../auth/tenant';
 import { KeySetUnavailableError } from '../auth/verifier';
 import { hasAnyScope, missingScopeMessage, type Viewer } from '../auth/viewer';
 import { createContext, languageOf, type Services } from '../graphql/context';
-import { jitCompiler, type Run } from '../graphql/jit';
+import { compileOperation, type Run } from '../graphql/jit';
 import { BadInputError, ForbiddenError, UnauthenticatedError } from '../graphql/errors';
 import { bulkError, type BulkResultShape } from '../modules/shared/bulk';
 import { parseFields, project } from '../query/projection';
@@ -97,7 +97,7 @@ function prepare(schema: GraphQLSchema, row: AnyRoute): Prepared {
     if (!unwrapped) throw new Error(`${row.operationId}: bulk variable ${row.bulk.variable} is not a list`);
     bulkType = unwrapped;
   }
-  const run = jitCompiler(schema)(row.document);
+  const run = compileOperation(schema, row.document);
   if (typeof run !== 'function') throw new Error(`${row.operationId}: cannot compile: ${JSON.stringify(run.errors)}`);
   return { row, varTypes, bulkType, run, operationName: op.name?.value ?? row.operationId };
 }

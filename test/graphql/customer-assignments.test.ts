@@ -299,8 +299,10 @@ describe('Segment.customers and Segment.customerCount', () => {
     await t.db.knex('customer_assignments').insert(rows);
   });
 
+  // The outer page is sized to the three segments: 60 (the default) × 60 members with customer
+  // and legal entity would be 10,860 estimated rows, over the default GRAPHQL_MAX_ROWS.
   const Q_EDGES = `query($site: String!, $q: String, $pageSize: Int, $pageNumber: Int, $sort: String) {
-    segments(q: $site, sort: "id") {
+    segments(q: $site, sort: "id", pageSize: 10) {
       items {
         id customerCount
         customers(q: $q, pageSize: $pageSize, pageNumber: $pageNumber, sort: $sort) {

@@ -258,7 +258,9 @@ describe('queries', () => {
 });
 
 describe('batching: Segment.items and itemCount cost the same for 10 or 50 segments', () => {
-  const QUERY = `query($site: String!) { segments(q: $site, pageSize: 100) { items { id itemCount
+  // 50 segments, the most the test makes: with 100, the default-sized `categories` pages
+  // (60 × assignment and item) would estimate 12,500 rows, over the default GRAPHQL_MAX_ROWS.
+  const QUERY = `query($site: String!) { segments(q: $site, pageSize: 50) { items { id itemCount
     items(pageSize: 2, sort: "itemId:desc") { totalCount items { itemId item { id name } } }
     categories: items(q: "type:CATEGORY") { items { item { ... on Category { code } } } } } } }`;
 

@@ -1,0 +1,136 @@
+/**
+ * What the abuse benches (memory.ts, cost-wait.ts) share: a throwaway database, our server in a
+ * child process of its own (so its memory and event loop are measured alone), a keep-alive HTTP
+ * client, and the child's RSS.
+ */
+import 'reflect-metadata';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync, type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import knexFactory from 'knex';
+import type { DbConfig } from '../src/config';
+import { type Database, migrateLatest, openDatabase } from '../src/db/knex';
+
+export const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
+
+export interface BenchDatabase {
+  db: Database;
+  /** Settings that point the server at the same database. */
+  env: Record<string, string>;
+  label: string;
+  drop: () => Promise<void>;
+}
+
+/** A migrated throwaway database: MariaDB/MySQL at MYSQL_URL, or a SQLite file in a temp dir. */
+export async function benchDatabase(kind: 'mysql' | 'sqlite'): Promise<BenchDatabase> {
+  if (kind === 'mysql') {
+    const base = (process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306').replace(/\/$/, '');
+    const name = `csg_bench_${randomBytes(4).toString('hex')}`;
+    const admin = knexFactory({ client: 'mysql2', connection: { uri: base } as never });
+    await admin.raw(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+    await admin.destroy();
+    const config: DbConfig = { client: 'mysql', connection: `${base}/${name}` };
+    const db = openDatabase(config);
+    await migrateLatest(db);
+    return {
+      db,
+      env: { DATABASE_URL: config.connection },
+      label: 'MariaDB/MySQL',
+      drop: async () => {
+        await db.knex.destroy();
+        const again = knexFactory({ client: 'mysql2', connection: { uri: base } as never });
+        await again.raw(`DROP DATABASE IF EXISTS \`${name}\``);
+        await again.destroy();
+      },
+    };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'csg-bench-'));
+  const config: DbConfig = { client: 'sqlite', connection: path.join(dir, 'bench.sqlite') };
+  const db = openDatabase(config);
+  await migrateLatest(db);
+  return {
+    db,
+    env: { SQLITE_FILE: config.connection, DATA_DIR: dir },
+    label: 'SQLite',
+    drop: async () => {
+      await db.knex.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Our server (dist/src/server.js) in its own process, answering HTTP on `port`. */
+export async function spawnServer(port: number, env: Record<string, string>): Promise<ChildProcess> {
+  const script = path.join(__dirname, '..', 'src', 'server.js');
+  const child = fork(script, [], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      AUTH_JWT_SECRET: BENCH_SECRET,
+      LOG_LEVEL: 'silent',
+      PORT: String(port),
+      ...env,
+    },
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 200; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/health`);
+      return child;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  child.kill();
+  throw new Error('the server did not start');
+}
+
+/** Resident set size of a process, in MB. */
+export function rssMb(pid: number): number {
+  if (process.platform === 'linux') {
+    const line = fs
+      .readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmRSS:'));
+    return Number(line?.match(/\d+/)?.[0] ?? 0) / 1024;
+  }
+  return (
+    Number(
+      execFileSync('ps', ['-o', 'rss=', '-p', String(pid)])
+        .toString()
+        .trim(),
+    ) / 1024
+  );
+}
+
+export interface Answer {
+  status: number;
+  text: string;
+}
+
+/** A keep-alive HTTP client to one origin, at most `connections` sockets. */
+export function client(origin: string, connections: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const send = (method: string, url: string, headers: Record<string, string>, body?: string): Promise<Answer> =>
+    new Promise((resolve, reject) => {
+      const all = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+      const req = http.request(`${origin}${url}`, { method, agent, headers: all });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  return {
+    get: (url: string, headers: Record<string, string> = {}) => send('GET', url, headers),
+    graphql: (query: string, headers: Record<string, string> = {}, variables?: Record<string, unknown>) =>
+      send('POST', '/graphql', { ...headers, 'content-type': 'application/json' }, JSON.stringify({ query, variables })),
+    close: () => agent.destroy(),
+  };
+}
