@@ -120,6 +120,22 @@ export const LIMIT_SPECS = {
     default: 32 * 1024 * 1024,
     description: 'estimated heap bytes of those compiled operations (about 8 KiB per selected field)',
   },
+  dbTxMaxAttempts: {
+    env: 'DB_TX_MAX_ATTEMPTS',
+    default: 5,
+    description:
+      'attempts of one write transaction that meets a deadlock, a lock-wait timeout, a busy SQLite file or a lost creation race (the first included)',
+  },
+  dbTxRetryBaseMs: {
+    env: 'DB_TX_RETRY_BASE_MS',
+    default: 20,
+    description: 'backoff before the first retry of a write transaction, in milliseconds; doubles per retry, with full jitter',
+  },
+  dbTxRetryMaxMs: {
+    env: 'DB_TX_RETRY_MAX_MS',
+    default: 1_000,
+    description: 'the longest backoff between two attempts of a write transaction, in milliseconds',
+  },
 } satisfies Record<string, LimitSpec>;
 
 export type LimitName = keyof typeof LIMIT_SPECS;

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as m001 from '../../migrations/001_segments';
 import * as m002 from '../../migrations/002_assignments';
 import * as m003 from '../../migrations/003_reference_store';
+import * as m004 from '../../migrations/004_tenant_locks';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs from
@@ -11,6 +12,7 @@ const migrations: Record<string, Knex.Migration> = {
   '001_segments': m001,
   '002_assignments': m002,
   '003_reference_store': m003,
+  '004_tenant_locks': m004,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

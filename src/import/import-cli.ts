@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config';
 import { type Database, migrateLatest, openDatabase } from '../db/knex';
 import { isLanguageTag } from '../i18n/language';
+import { setLimits } from '../limits';
 import { type ImportProgress, type ImportSummary, runImport } from './import';
 import { KINDS } from './import.lines';
 
@@ -95,6 +96,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
     throw err;
   }
 
+  // The transaction retry bounds (DB_TX_*) are limits like the server's.
+  setLimits(config.limits);
   let db: Database | undefined;
   try {
     db = openDatabase(config.db);

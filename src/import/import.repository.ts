@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Database } from '../db/knex';
+import { inLockOrder } from '../db/lock-order';
 import { jsonOrNull } from '../db/rows';
 import { chunks, rowsPerInsert } from '../modules/catalog/catalog.repository';
 import type { CustomerAssignmentLine, ItemAssignmentLine } from './import.lines';
@@ -13,13 +14,20 @@ import type { CustomerAssignmentLine, ItemAssignmentLine } from './import.lines'
 export class ImportRepository {
   constructor(private readonly db: Database) {}
 
-  /** Which of `ids` are segments of the tenant: one query per batch. */
-  async existingSegments(trx: Knex.Transaction, tenant: string, ids: readonly string[]): Promise<Set<string>> {
+  /**
+   * Which of `ids` are segments of the tenant: one query per batch. It locks them (shared, in id
+   * order) until commit, as the API's assignment writers lock their segment before its rows: a
+   * segment delete cannot slip between this check and the write, and a bulk upsert of the API
+   * (which holds its segment exclusively) takes turns with the batch instead of deadlocking.
+   */
+  async lockSegments(trx: Knex.Transaction, tenant: string, ids: readonly string[]): Promise<Set<string>> {
     if (!ids.length) return new Set();
     const rows: { id: string }[] = await trx('segments')
       .select('id')
       .where('tenant', tenant)
-      .whereIn('id', ids as string[]);
+      .whereIn('id', [...ids].sort())
+      .orderBy('id')
+      .forShare();
     return new Set(rows.map((r) => r.id));
   }
 
@@ -81,7 +89,9 @@ export class ImportRepository {
       this.db.dialect === 'mysql' ? knex.raw('VALUES(??)', [col]) : knex.raw('excluded.??', [col]);
     const set: Record<string, Knex.Raw> = Object.fromEntries(replaced.map((c) => [c, incoming(c)]));
     set.version = knex.raw('?? + 1', ['version']);
-    for (const chunk of chunks(rows, rowsPerInsert(this.db.dialect))) {
+    // Key order, as the API writes its rows, so the two lock overlapping rows in the same order.
+    const ordered = inLockOrder(rows, (r) => key.map((c) => String((r as Record<string, unknown>)[c])).join('\u0000'));
+    for (const chunk of chunks(ordered, rowsPerInsert(this.db.dialect))) {
       await trx(table).insert(chunk).onConflict(key).merge(set);
     }
   }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import type { Knex } from 'knex';
 import type { Database } from '../db/knex';
+import { withTransaction } from '../db/transaction';
 import { BadInputError } from '../graphql/errors';
 import { CatalogRepository } from '../modules/catalog/catalog.repository';
 import { SegmentRepository } from '../modules/segments/segment.repository';
@@ -50,6 +51,12 @@ export interface ImportSummary extends ImportProgress {
 const DEFAULT_BATCH = 1000;
 const MAX_KEPT_REJECTIONS = 1000;
 
+/** What one batch's transaction decided; applied to the summary after it commits. */
+interface BatchOutcome {
+  written: number;
+  rejected: Rejection[];
+}
+
 interface Pending<E extends ImportEntity = ImportEntity> {
   file: string;
   line: number;
@@ -65,7 +72,8 @@ type PendingOf<K extends ImportKind> = Pending<Extract<ImportEntity, { kind: K }
  * validated by the rules the GraphQL mutations use, and buffered per kind. A full buffer is
  * written in one transaction of multi-row statements. A line that fails validation — or names
  * a segment the tenant lacks, or would make a category its own ancestor — is reported with its
- * file and line number and skipped; the rest goes on. Database errors are fatal (thrown).
+ * file and line number and skipped; the rest goes on. A batch that meets a deadlock or lock
+ * wait (the API writing the same rows) runs again; other database errors are fatal (thrown).
  */
 export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
   const { db, tenant } = opts;
@@ -96,94 +104,109 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
     byKind[kind] += n;
   };
 
-  /** Writes one kind's buffer in one transaction. */
+  /**
+   * Writes one kind's buffer in one transaction, through the same helper as the API's writes:
+   * READ COMMITTED, locks in the API's order, and the whole batch run again on a deadlock or
+   * lock-wait timeout. The transaction only decides; its outcome (counts, rejected lines) is
+   * applied after commit, so a batch that runs twice reports once.
+   */
   const flush = async (kind: ImportKind): Promise<void> => {
     const batch = buffers.get(kind) as Pending[];
     if (!batch.length) return;
     buffers.set(kind, []);
-    await db.knex.transaction(async (trx) => {
-      switch (kind) {
-        case 'customer': {
-          const list = lastPerKey(batch as PendingOf<'customer'>[], (e) => e.draft.id);
-          await catalog.upsertCustomers(
-            tenant,
-            list.map((p) => p.entity.draft),
-            { trx },
-          );
-          return accepted(kind, batch.length);
-        }
-        case 'legalEntity': {
-          const list = lastPerKey(batch as PendingOf<'legalEntity'>[], (e) => e.draft.id);
-          await catalog.upsertLegalEntities(
-            tenant,
-            list.map((p) => p.entity.draft),
-            { trx },
-          );
-          return accepted(kind, batch.length);
-        }
-        case 'product': {
-          const list = lastPerKey(batch as PendingOf<'product'>[], (e) => e.draft.id);
-          await catalog.upsertProducts(
-            tenant,
-            list.map((p) => p.entity.draft),
-            { trx },
-          );
-          return accepted(kind, batch.length);
-        }
-        case 'category': {
-          const list = lastPerKey(batch as PendingOf<'category'>[], (e) => e.draft.id);
-          const { cyclic } = await catalog.upsertCategories(
-            tenant,
-            list.map((p) => p.entity.draft),
-            { trx },
-          );
-          // Every line of a refused id is rejected (earlier ones were superseded by it, not written).
-          const refused = new Set(cyclic.map((i) => (list[i] as PendingOf<'category'>).entity.draft.id));
-          let n = 0;
-          for (const p of batch as PendingOf<'category'>[]) {
-            if (refused.has(p.entity.draft.id)) reject(p.file, p.line, 'parentId: the category would become its own ancestor');
-            else n++;
-          }
-          return accepted(kind, n);
-        }
-        case 'customerAssignment': {
-          const ok = await withKnownSegments(trx, batch as PendingOf<'customerAssignment'>[]);
-          const list = lastPerKey(
-            ok,
-            (e) => `${e.draft.segmentId}\u0000${e.draft.customerId}\u0000${e.draft.legalEntityId ?? ''}`,
-          );
-          await assignments.upsertCustomerAssignments(
-            trx,
-            tenant,
-            list.map((p) => p.entity.draft),
-          );
-          return accepted(kind, ok.length);
-        }
-        case 'itemAssignment': {
-          const ok = await withKnownSegments(trx, batch as PendingOf<'itemAssignment'>[]);
-          const list = lastPerKey(ok, (e) => `${e.draft.segmentId}\u0000${e.draft.type}\u0000${e.draft.itemId}`);
-          await assignments.upsertItemAssignments(
-            trx,
-            tenant,
-            list.map((p) => p.entity.draft),
-          );
-          return accepted(kind, ok.length);
-        }
-      }
-    });
+    const outcome = await withTransaction(db, (trx) => writeBatch(trx, kind, batch));
+    for (const p of outcome.rejected) reject(p.file, p.line, p.reason);
+    accepted(kind, outcome.written);
   };
 
-  /** Drops (and reports) lines whose segment the tenant does not have: one query per batch. */
+  const writeBatch = async (trx: Knex.Transaction, kind: ImportKind, batch: Pending[]): Promise<BatchOutcome> => {
+    switch (kind) {
+      case 'customer': {
+        const list = lastPerKey(batch as PendingOf<'customer'>[], (e) => e.draft.id);
+        await catalog.upsertCustomers(
+          tenant,
+          list.map((p) => p.entity.draft),
+          { trx },
+        );
+        return { written: batch.length, rejected: [] };
+      }
+      case 'legalEntity': {
+        const list = lastPerKey(batch as PendingOf<'legalEntity'>[], (e) => e.draft.id);
+        await catalog.upsertLegalEntities(
+          tenant,
+          list.map((p) => p.entity.draft),
+          { trx },
+        );
+        return { written: batch.length, rejected: [] };
+      }
+      case 'product': {
+        const list = lastPerKey(batch as PendingOf<'product'>[], (e) => e.draft.id);
+        await catalog.upsertProducts(
+          tenant,
+          list.map((p) => p.entity.draft),
+          { trx },
+        );
+        return { written: batch.length, rejected: [] };
+      }
+      case 'category': {
+        const list = lastPerKey(batch as PendingOf<'category'>[], (e) => e.draft.id);
+        // Under the tenant's category-tree lock, like the mutations: no cycle across writers.
+        const { cyclic } = await catalog.upsertCategories(
+          tenant,
+          list.map((p) => p.entity.draft),
+          { trx },
+        );
+        // Every line of a refused id is rejected (earlier ones were superseded by it, not written).
+        const refused = new Set(cyclic.map((i) => (list[i] as PendingOf<'category'>).entity.draft.id));
+        const rejected = (batch as PendingOf<'category'>[])
+          .filter((p) => refused.has(p.entity.draft.id))
+          .map((p) => ({ file: p.file, line: p.line, reason: 'parentId: the category would become its own ancestor' }));
+        return { written: batch.length - rejected.length, rejected };
+      }
+      case 'customerAssignment': {
+        const { ok, rejected } = await withKnownSegments(trx, batch as PendingOf<'customerAssignment'>[]);
+        const list = lastPerKey(ok, (e) => `${e.draft.segmentId}\u0000${e.draft.customerId}\u0000${e.draft.legalEntityId ?? ''}`);
+        await assignments.upsertCustomerAssignments(
+          trx,
+          tenant,
+          list.map((p) => p.entity.draft),
+        );
+        return { written: ok.length, rejected };
+      }
+      case 'itemAssignment': {
+        const { ok, rejected } = await withKnownSegments(trx, batch as PendingOf<'itemAssignment'>[]);
+        const list = lastPerKey(ok, (e) => `${e.draft.segmentId}\u0000${e.draft.type}\u0000${e.draft.itemId}`);
+        await assignments.upsertItemAssignments(
+          trx,
+          tenant,
+          list.map((p) => p.entity.draft),
+        );
+        return { written: ok.length, rejected };
+      }
+    }
+  };
+
+  /**
+   * Splits off the lines whose segment the tenant does not have: one query per batch, which also
+   * holds the known segments (shared) until commit, as the API's assignment writers do.
+   */
   const withKnownSegments = async <E extends Extract<ImportEntity, { draft: { segmentId: string } }>>(
     trx: Knex.Transaction,
     batch: Pending<E>[],
-  ): Promise<Pending<E>[]> => {
-    const known = await assignments.existingSegments(trx, tenant, [...new Set(batch.map((p) => p.entity.draft.segmentId))]);
-    return batch.filter((p) => {
-      if (known.has(p.entity.draft.segmentId)) return true;
-      reject(p.file, p.line, `segmentId: no segment ${p.entity.draft.segmentId} in tenant ${tenant}`);
-      return false;
-    });
+  ): Promise<{ ok: Pending<E>[]; rejected: Rejection[] }> => {
+    const known = await assignments.lockSegments(trx, tenant, [...new Set(batch.map((p) => p.entity.draft.segmentId))]);
+    const ok: Pending<E>[] = [];
+    const rejected: Rejection[] = [];
+    for (const p of batch) {
+      if (known.has(p.entity.draft.segmentId)) ok.push(p);
+      else
+        rejected.push({
+          file: p.file,
+          line: p.line,
+          reason: `segmentId: no segment ${p.entity.draft.segmentId} in tenant ${tenant}`,
+        });
+    }
+    return { ok, rejected };
   };
 
   const every = opts.progressEveryMs ?? 1000;

@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import type { Database, Dialect } from '../../db/knex';
+import { inLockOrder } from '../../db/lock-order';
 import { jsonOrNull, msToDate, parseJson, toBool, toInt } from '../../db/rows';
+import { lockTenant } from '../../db/tenant-lock';
+import { withTransaction } from '../../db/transaction';
 import { type Membership, type SegmentRepository, toSegmentRecord } from '../segments/segment.repository';
 import type { SegmentRecord } from '../segments/segment.type';
 import type { CategoryRecord, CustomerRecord, LegalEntityRecord, ProductRecord } from './catalog.type';
@@ -99,7 +102,10 @@ export interface CustomerSegmentFilter {
 }
 
 export interface WriteOptions {
-  /** Join a transaction the caller already holds (the import writes several kinds in one). */
+  /**
+   * Join a transaction the caller already holds (the import's batches), which then owns its
+   * retries; without it each write is its own transaction (db/transaction.ts).
+   */
   trx?: Knex.Transaction;
 }
 
@@ -155,6 +161,11 @@ const CATEGORY_COLUMNS = [
  * product, customer or legal entity removes its links. Assignments are never touched — an
  * assignment to an id the store does not know is valid and resolves with the id alone
  * (docs/behaviour.md "Assignments and reference data").
+ *
+ * Concurrency: every write locks its owner rows (customers, products, …) first, in id order,
+ * and their links after, so concurrent writers of overlapping ids take turns per id instead of
+ * deadlocking, and a link set is always one writer's, never a merge of two. Writes that change
+ * the category tree also take the tenant's category-tree lock first (see upsertCategories).
  */
 export class CatalogRepository {
   constructor(
@@ -400,6 +411,10 @@ export class CatalogRepository {
    * as a root until that parent arrives (imports need not be ordered parent-first). A category
    * that would become its own ancestor — through stored categories and this write together —
    * is refused (see CategoryWriteOptions.cycleError).
+   *
+   * The cycle check reads the stored tree and then writes; two writes checked against the same
+   * tree could each pass and together close a cycle (x→y and y→x at once). So every writer of
+   * the tree holds the tenant's category-tree lock from before its read until it commits.
    */
   async upsertCategories(
     tenant: string,
@@ -408,6 +423,7 @@ export class CatalogRepository {
   ): Promise<CategoryWriteResult> {
     if (!drafts.length) return { written: 0, cyclic: [] };
     return this.inTransaction(opts.trx, async (trx) => {
+      await lockTenant(trx, tenant, 'category-tree');
       const written = new Map(drafts.map((d) => [d.id, d.parentId]));
       const stored = await this.storedAncestry(trx, tenant, [
         ...new Set([...written.keys(), ...[...written.values()].filter((p): p is string => p !== null)]),
@@ -465,10 +481,11 @@ export class CatalogRepository {
     return this.deleteWithLinks(tenant, 'products', ids, [['product_categories', 'product_id']], opts);
   }
 
-  /** Children of a deleted category become roots; its product links go. */
+  /** Children of a deleted category become roots; its product links go. Under the tree lock. */
   async deleteCategories(tenant: string, ids: readonly string[], opts: WriteOptions = {}): Promise<number> {
     if (!ids.length) return 0;
     return this.inTransaction(opts.trx, async (trx) => {
+      await lockTenant(trx, tenant, 'category-tree');
       await trx('categories')
         .where('tenant', tenant)
         .whereIn('parent_id', ids as string[])
@@ -486,33 +503,39 @@ export class CatalogRepository {
   ): Promise<number> {
     if (!ids.length) return 0;
     return this.inTransaction(opts.trx, async (trx) => {
+      // Owners first, then links: the order upserts lock them in.
+      const n = await trx(table)
+        .where('tenant', tenant)
+        .whereIn('id', [...ids].sort())
+        .delete();
       for (const [linkTable, column] of links) {
         await trx(linkTable)
           .where('tenant', tenant)
           .whereIn(column, ids as string[])
           .delete();
       }
-      return trx(table)
-        .where('tenant', tenant)
-        .whereIn('id', ids as string[])
-        .delete();
+      return n;
     });
   }
 
   private inTransaction<T>(trx: Knex.Transaction | undefined, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-    return trx ? fn(trx) : this.db.knex.transaction(fn);
+    return trx ? fn(trx) : withTransaction(this.db, fn);
   }
 }
 
-/** Multi-row INSERT … ON CONFLICT (tenant, id) MERGE, in chunks of rowsPerInsert. */
+/**
+ * Multi-row INSERT … ON CONFLICT (tenant, id) MERGE, in chunks of rowsPerInsert, in id order so
+ * concurrent writers of overlapping ids lock them in the same order.
+ */
 async function upsertRows(
   dialect: Dialect,
   trx: Knex.Transaction,
   table: string,
-  rows: object[],
+  rows: { id: string }[],
   columns: string[],
 ): Promise<void> {
-  for (const chunk of chunks(rows, rowsPerInsert(dialect))) {
+  const ordered = inLockOrder(rows, (r) => r.id);
+  for (const chunk of chunks(ordered, rowsPerInsert(dialect))) {
     await trx(table).insert(chunk).onConflict(['tenant', 'id']).merge(columns);
   }
 }

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import type { Database } from '../../db/knex';
+import { inLockOrder } from '../../db/lock-order';
+import { withTransaction } from '../../db/transaction';
 import { jsonOrNull, parseJson, toInt, toMetadata } from '../../db/rows';
 import { ConflictError, MSG_CHANGED, notFound } from '../../graphql/errors';
 import { makeResolver } from '../../query/fields';
@@ -203,7 +205,7 @@ export class CustomerAssignmentRepository {
     segmentId: string,
     draft: CustomerAssignmentDraft,
   ): Promise<{ created: boolean; assignment: CustomerAssignmentRecord }> {
-    return this.db.knex.transaction(async (trx) => {
+    return withTransaction(this.db, async (trx) => {
       const { outcomes, rows } = await this.write(trx, tenant, segmentId, [draft]);
       const [outcome] = outcomes;
       if (outcome.code === 409) throw new ConflictError(MSG_CHANGED, draft.customerId);
@@ -218,7 +220,7 @@ export class CustomerAssignmentRepository {
    * element after the first would race against it.
    */
   async upsertMany(tenant: string, segmentId: string, drafts: (CustomerAssignmentDraft | BulkOutcome)[]): Promise<BulkOutcome[]> {
-    return this.db.knex.transaction(async (trx) => (await this.write(trx, tenant, segmentId, drafts)).outcomes);
+    return withTransaction(this.db, async (trx) => (await this.write(trx, tenant, segmentId, drafts)).outcomes);
   }
 
   private async write(
@@ -257,8 +259,9 @@ export class CustomerAssignmentRepository {
       });
       return bulkOk(stored ? 204 : 201);
     });
-    // The locking read above holds the segment row, so writers of one segment take turns.
-    if (rows.length) await trx(TABLE).insert(rows).onConflict(PRIMARY_KEY).merge(MUTABLE);
+    // The locking read above holds the segment row, so writers of one segment take turns and
+    // the versions read are the ones replaced (the import and deletes lock the segment too).
+    if (rows.length) await trx(TABLE).insert(byKey(rows)).onConflict(PRIMARY_KEY).merge(MUTABLE);
     return { outcomes, rows };
   }
 
@@ -298,21 +301,31 @@ export class CustomerAssignmentRepository {
     await this.deleteMany(tenant, segmentId, [key]);
   }
 
-  /** One DELETE for all the keys; every valid element is 204, whether or not it existed. */
+  /**
+   * One DELETE for all the keys; every valid element is 204, whether or not it existed. Like
+   * every assignment writer it locks the segment row first (shared: deletes of one segment may
+   * overlap each other, not an upsert), so locks are always taken segment first, then rows.
+   */
   async deleteMany(tenant: string, segmentId: string, input: (CustomerAssignmentKey | BulkOutcome)[]): Promise<BulkOutcome[]> {
     const keys = input.filter((k): k is CustomerAssignmentKey => !isOutcome(k));
     if (keys.length) {
-      const qb = this.db.knex(TABLE).where({ tenant, segment_id: segmentId });
-      whereKeys(
-        qb,
-        keys.map((k) => ({ customerId: k.customerId, legalEntityId: k.legalEntityId })),
-        '',
-      );
-      await qb.delete();
+      await withTransaction(this.db, async (trx) => {
+        await trx('segments').select('id').where({ tenant, id: segmentId }).forShare();
+        const qb = trx(TABLE).where({ tenant, segment_id: segmentId });
+        whereKeys(
+          qb,
+          keys.map((k) => ({ customerId: k.customerId, legalEntityId: k.legalEntityId })),
+          '',
+        );
+        await qb.delete();
+      });
     }
     return input.map((k) => (isOutcome(k) ? k : bulkOk(204)));
   }
 }
+
+const byKey = (rows: CustomerAssignmentRow[]): CustomerAssignmentRow[] =>
+  inLockOrder(rows, (r) => `${r.customer_id}\u0000${r.legal_entity_id}`);
 
 function rowKey(r: CustomerAssignmentRow): CustomerAssignmentKey {
   return { customerId: r.customer_id, legalEntityId: r.legal_entity_id === '' ? null : r.legal_entity_id };

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Database } from '../../db/knex';
-import { isDuplicateKey } from '../../db/errors';
+import { inLockOrder } from '../../db/lock-order';
+import { withTransaction } from '../../db/transaction';
 import { jsonOrNull, parseJson, toInt, toMetadata } from '../../db/rows';
 import { ConflictError, MSG_CHANGED, notFound } from '../../graphql/errors';
 import { makeResolver } from '../../query/fields';
@@ -73,11 +74,6 @@ interface ItemAssignmentRow {
 }
 
 const PK = ['tenant', 'segment_id', 'type', 'item_id'];
-/** How often a single upsert that lost a race against a concurrent writer starts over. */
-const MAX_ATTEMPTS = 3;
-
-/** A concurrent writer changed the row between our read and our guarded write. */
-class LostRace extends Error {}
 const MUTABLE = ['mixins', 'metadata_mixins', 'version', 'modified_at'];
 
 export function toItemAssignmentRecord(row: ItemAssignmentRow): ItemAssignmentRecord {
@@ -195,24 +191,27 @@ export class ItemAssignmentRepository {
   }
 
   /**
-   * Writes need their segment, and lock it first so every writer takes its locks in the same
-   * order: a shared lock keeps a concurrent segment delete from slipping between this check and
-   * the write; `exclusive` (bulk upserts) queues bulk writers of one segment behind each other,
-   * whose gap locks on missing rows would otherwise deadlock on MariaDB. SQLite serialises
-   * writers anyway.
+   * Every writer locks its segment row first, so locks are always taken segment first, then
+   * assignment rows. Shared for single-row writes and deletes (they may overlap each other; a
+   * concurrent segment delete waits, or goes first and they find no segment); exclusive for
+   * bulk upserts, whose read-then-merge must not interleave with another writer of the segment.
+   * SQLite serialises writers anyway. Resolves to whether the segment exists.
    */
-  private async requireSegment(trx: Knex.Transaction, tenant: string, segmentId: string, exclusive = false): Promise<void> {
+  private async lockSegment(trx: Knex.Transaction, tenant: string, segmentId: string, exclusive = false): Promise<boolean> {
     const read = trx('segments').select('id').where({ tenant, id: segmentId });
-    const hit = await (exclusive ? read.forUpdate() : read.forShare()).first();
-    if (!hit) throw notFound(segmentId);
+    return (await (exclusive ? read.forUpdate() : read.forShare()).first()) !== undefined;
+  }
+
+  private async requireSegment(trx: Knex.Transaction, tenant: string, segmentId: string, exclusive = false): Promise<void> {
+    if (!(await this.lockSegment(trx, tenant, segmentId, exclusive))) throw notFound(segmentId);
   }
 
   /**
    * PUT semantics: create when missing (version ignored), else replace with the version check.
-   * Optimistic, without row locks: the UPDATE is guarded by the version just read, and a
-   * concurrent create of the same key fails on the primary key. A request that loses such a race
-   * starts over and is judged against the winner's state (so "no version, no check" holds under
-   * concurrency too); one that keeps losing gets 409.
+   * The locking read of the assignment makes the check exact. Two requests creating the same
+   * key both find it missing; the second INSERT fails on the primary key, and the transaction
+   * runs again and is judged against the winner's state (so "no version, no check" holds under
+   * concurrency too).
    */
   async upsert(
     tenant: string,
@@ -220,33 +219,27 @@ export class ItemAssignmentRepository {
     draft: ItemAssignmentDraft,
   ): Promise<{ created: boolean; assignment: ItemAssignmentRecord }> {
     const where = { tenant, segment_id: key.segmentId, type: key.type, item_id: key.itemId };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.db.knex.transaction(async (trx) => {
-          await this.requireSegment(trx, tenant, key.segmentId);
-          const current: ItemAssignmentRow | undefined = await trx('item_assignments').where(where).first();
-          const now = Date.now();
-          if (!current) {
-            const row: ItemAssignmentRow = { ...where, ...draftColumns(draft), version: 1, created_at: now, modified_at: now };
-            await trx('item_assignments').insert(row);
-            return { created: true, assignment: toItemAssignmentRecord(row) };
-          }
-          const version = toInt(current.version);
-          if (draft.expectedVersion !== undefined && draft.expectedVersion !== version) {
-            throw new ConflictError(MSG_CHANGED, key.itemId);
-          }
-          const row: ItemAssignmentRow = { ...current, ...draftColumns(draft), version: version + 1, modified_at: now };
-          const n = await trx('item_assignments')
-            .where({ ...where, version })
-            .update(pick(row, MUTABLE));
-          if (n !== 1) throw new LostRace();
-          return { created: false, assignment: toItemAssignmentRecord(row) };
-        });
-      } catch (e) {
-        if (!(e instanceof LostRace) && !isDuplicateKey(e)) throw e;
-        if (attempt >= MAX_ATTEMPTS) throw new ConflictError(MSG_CHANGED, key.itemId);
-      }
-    }
+    return withTransaction(
+      this.db,
+      async (trx) => {
+        await this.requireSegment(trx, tenant, key.segmentId);
+        const current: ItemAssignmentRow | undefined = await trx('item_assignments').where(where).forUpdate().first();
+        const now = Date.now();
+        if (!current) {
+          const row: ItemAssignmentRow = { ...where, ...draftColumns(draft), version: 1, created_at: now, modified_at: now };
+          await trx('item_assignments').insert(row);
+          return { created: true, assignment: toItemAssignmentRecord(row) };
+        }
+        const version = toInt(current.version);
+        if (draft.expectedVersion !== undefined && draft.expectedVersion !== version) {
+          throw new ConflictError(MSG_CHANGED, key.itemId);
+        }
+        const row: ItemAssignmentRow = { ...current, ...draftColumns(draft), version: version + 1, modified_at: now };
+        await trx('item_assignments').where(where).update(pick(row, MUTABLE));
+        return { created: false, assignment: toItemAssignmentRecord(row) };
+      },
+      { retryDuplicateKey: true },
+    );
   }
 
   /**
@@ -261,7 +254,7 @@ export class ItemAssignmentRepository {
     type: ItemType,
     drafts: (ItemAssignmentBulkDraft | BulkOutcome)[],
   ): Promise<BulkOutcome[]> {
-    return this.db.knex.transaction(async (trx) => {
+    return withTransaction(this.db, async (trx) => {
       await this.requireSegment(trx, tenant, segmentId, true);
       const ids = drafts.filter((d): d is ItemAssignmentBulkDraft => !isOutcome(d)).map((d) => d.itemId);
       const existing = await this.versions(trx, tenant, segmentId, type, ids);
@@ -289,7 +282,12 @@ export class ItemAssignmentRepository {
         });
         return bulkOk(stored === undefined ? 201 : 204, id);
       });
-      if (rows.length) await trx('item_assignments').insert(rows).onConflict(PK).merge(MUTABLE);
+      if (rows.length) {
+        await trx('item_assignments')
+          .insert(inLockOrder(rows, (r) => r.item_id))
+          .onConflict(PK)
+          .merge(MUTABLE);
+      }
       return out;
     });
   }
@@ -306,23 +304,24 @@ export class ItemAssignmentRepository {
       .select('item_id', 'version')
       .where({ tenant, segment_id: segmentId, type })
       .whereIn('item_id', itemIds)
+      .orderBy('item_id')
       .forUpdate();
     return new Map(rows.map((r) => [r.item_id, toInt(r.version)]));
   }
 
   /** DELETE is idempotent: a missing assignment or segment is fine. */
   async delete(tenant: string, key: ItemKey): Promise<void> {
-    await this.db
-      .knex('item_assignments')
-      .where({ tenant, segment_id: key.segmentId, type: key.type, item_id: key.itemId })
-      .delete();
+    await this.deleteMany(tenant, key.segmentId, key.type, [key.itemId]);
   }
 
   /** One DELETE for every valid id; each is 204 whether or not it existed. */
   async deleteMany(tenant: string, segmentId: string, type: ItemType, input: (string | BulkOutcome)[]): Promise<BulkOutcome[]> {
     const ids = input.filter((x): x is string => typeof x === 'string');
     if (ids.length) {
-      await this.db.knex('item_assignments').where({ tenant, segment_id: segmentId, type }).whereIn('item_id', ids).delete();
+      await withTransaction(this.db, async (trx) => {
+        await this.lockSegment(trx, tenant, segmentId);
+        await trx('item_assignments').where({ tenant, segment_id: segmentId, type }).whereIn('item_id', ids).delete();
+      });
     }
     return input.map((id) => (typeof id === 'string' ? bulkOk(204, id) : id));
   }

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { type Database, placeholders, selectRows } from '../../db/knex';
 import { isDuplicateKey } from '../../db/errors';
+import { inLockOrder } from '../../db/lock-order';
+import { withTransaction } from '../../db/transaction';
 import { jsonOrNull, msToDate, parseJson, toInt, toMetadata } from '../../db/rows';
 import { BadInputError, ConflictError, MSG_ALREADY_EXISTS, MSG_CHANGED, notFound } from '../../graphql/errors';
 import { makeResolver } from '../../query/fields';
@@ -174,32 +176,43 @@ export class SegmentRepository {
       created_at: now,
       modified_at: now,
     };
-    try {
-      await this.db.knex('segments').insert(row);
-    } catch (e) {
-      if (isDuplicateKey(e)) throw new ConflictError(MSG_ALREADY_EXISTS, row.id);
-      throw e;
-    }
+    await withTransaction(this.db, async (trx) => {
+      try {
+        await trx('segments').insert(row);
+      } catch (e) {
+        if (isDuplicateKey(e)) throw new ConflictError(MSG_ALREADY_EXISTS, row.id);
+        throw e;
+      }
+    });
     return toSegmentRecord(row);
   }
 
-  /** PUT semantics: create when missing (version ignored), else update with the version check. */
+  /**
+   * PUT semantics: create when missing (version ignored), else update with the version check.
+   * The locking read serialises writers of an existing segment, so the check is exact. Two PUTs
+   * creating the same new id both find it missing; the second INSERT fails on the primary key,
+   * and the transaction runs again and takes the update path.
+   */
   async upsert(tenant: string, id: string, draft: SegmentDraft): Promise<{ created: boolean; segment: SegmentRecord }> {
-    return this.db.knex.transaction(async (trx) => {
-      const current: SegmentRow | undefined = await trx('segments').where({ tenant, id }).forUpdate().first();
-      const now = Date.now();
-      if (!current) {
-        const row: SegmentRow = { tenant, id, ...draftColumns(draft), version: 1, created_at: now, modified_at: now };
-        await trx('segments').insert(row);
-        return { created: true, segment: toSegmentRecord(row) };
-      }
-      if (draft.expectedVersion !== undefined && draft.expectedVersion !== toInt(current.version)) {
-        throw new ConflictError(MSG_CHANGED, id);
-      }
-      const row = { ...current, ...draftColumns(draft), version: toInt(current.version) + 1, modified_at: now };
-      await trx('segments').where({ tenant, id }).update(pick(row, MUTABLE));
-      return { created: false, segment: toSegmentRecord(row) };
-    });
+    return withTransaction(
+      this.db,
+      async (trx) => {
+        const current: SegmentRow | undefined = await trx('segments').where({ tenant, id }).forUpdate().first();
+        const now = Date.now();
+        if (!current) {
+          const row: SegmentRow = { tenant, id, ...draftColumns(draft), version: 1, created_at: now, modified_at: now };
+          await trx('segments').insert(row);
+          return { created: true, segment: toSegmentRecord(row) };
+        }
+        if (draft.expectedVersion !== undefined && draft.expectedVersion !== toInt(current.version)) {
+          throw new ConflictError(MSG_CHANGED, id);
+        }
+        const row = { ...current, ...draftColumns(draft), version: toInt(current.version) + 1, modified_at: now };
+        await trx('segments').where({ tenant, id }).update(pick(row, MUTABLE));
+        return { created: false, segment: toSegmentRecord(row) };
+      },
+      { retryDuplicateKey: true },
+    );
   }
 
   /**
@@ -207,7 +220,7 @@ export class SegmentRepository {
    * returns the new draft (PATCH). A concurrent writer makes the guarded UPDATE miss → 409.
    */
   async modify(tenant: string, id: string, change: (current: SegmentRecord) => SegmentDraft): Promise<SegmentRecord> {
-    return this.db.knex.transaction(async (trx) => {
+    return withTransaction(this.db, async (trx) => {
       const current: SegmentRow | undefined = await trx('segments').where({ tenant, id }).forUpdate().first();
       if (!current) throw notFound(id);
       const draft = change(toSegmentRecord(current));
@@ -237,10 +250,16 @@ export class SegmentRepository {
     return true;
   }
 
-  /** Elements that already failed validation arrive as outcomes and pass through unchanged. */
+  /**
+   * Elements that already failed validation arrive as outcomes and pass through unchanged.
+   * The segments are locked first, as every assignment writer locks its segment first: a
+   * write racing the delete either commits before it (and is deleted with force, or makes it a
+   * 400) or waits and then finds no segment.
+   */
   async deleteMany(tenant: string, input: (string | BulkOutcome)[], force: boolean): Promise<BulkOutcome[]> {
-    const ids = input.filter((x): x is string => typeof x === 'string');
-    return this.db.knex.transaction(async (trx) => {
+    const ids = [...new Set(input.filter((x): x is string => typeof x === 'string'))].sort();
+    return withTransaction(this.db, async (trx) => {
+      if (ids.length) await trx('segments').select('id').where('tenant', tenant).whereIn('id', ids).orderBy('id').forUpdate();
       const busy = ids.length ? await this.withAssignments(trx, tenant, ids) : new Set<string>();
       const deletable = ids.filter((id) => force || !busy.has(id));
       if (deletable.length) {
@@ -262,64 +281,80 @@ export class SegmentRepository {
 
   /**
    * Bulk create: existing and repeated ids are 409 per element; all the others go in one
-   * multi-row INSERT inside one transaction.
+   * multi-row INSERT inside one transaction. An id created concurrently after the read fails the
+   * INSERT on the primary key; running again makes it this request's 409.
    */
   async createMany(tenant: string, drafts: (SegmentDraft | BulkOutcome)[]): Promise<BulkOutcome[]> {
-    return this.db.knex.transaction(async (trx) => {
-      const now = Date.now();
-      const withIds = drafts.map((d) => (isOutcome(d) ? d : { ...d, id: d.id ?? newId() }));
-      const wanted = withIds.filter((d): d is SegmentDraft & { id: string } => !isOutcome(d)).map((d) => d.id);
-      const existing = await this.versions(trx, tenant, wanted);
-      const seen = new Set<string>();
-      const rows: SegmentRow[] = [];
-      const out = withIds.map((d) => {
-        if (isOutcome(d)) return d;
-        const id = d.id as string;
-        if (existing.has(id) || seen.has(id)) return bulkError(409, MSG_ALREADY_EXISTS, id);
-        seen.add(id);
-        rows.push({ tenant, id, ...draftColumns(d), version: 1, created_at: now, modified_at: now });
-        return bulkOk(201, id);
-      });
-      if (rows.length) await trx('segments').insert(rows);
-      return out;
-    });
+    // Generated ids are drawn once, so a retry writes the same ones.
+    const withIds = drafts.map((d) => (isOutcome(d) ? d : { ...d, id: d.id ?? newId() }));
+    return withTransaction(
+      this.db,
+      async (trx) => {
+        const now = Date.now();
+        const wanted = withIds.filter((d): d is SegmentDraft & { id: string } => !isOutcome(d)).map((d) => d.id);
+        const existing = await this.versions(trx, tenant, wanted);
+        const seen = new Set<string>();
+        const rows: SegmentRow[] = [];
+        const out = withIds.map((d) => {
+          if (isOutcome(d)) return d;
+          const id = d.id as string;
+          if (existing.has(id) || seen.has(id)) return bulkError(409, MSG_ALREADY_EXISTS, id);
+          seen.add(id);
+          rows.push({ tenant, id, ...draftColumns(d), version: 1, created_at: now, modified_at: now });
+          return bulkOk(201, id);
+        });
+        if (rows.length) await trx('segments').insert(byId(rows));
+        return out;
+      },
+      { retryDuplicateKey: true },
+    );
   }
 
   /**
-   * Bulk upsert: one read of the stored versions, then one multi-row INSERT … ON CONFLICT
-   * MERGE for creations and updates together. An id repeated in the request is 409: the
-   * element after the first would race against it.
+   * Bulk upsert: one locking read of the stored versions, then one multi-row INSERT for the
+   * creations and one INSERT … ON CONFLICT MERGE for the updates (of rows that read locked).
+   * A creation that loses a race to a concurrent writer fails on the primary key — rather than
+   * silently merging as a second "201" with a stale version — and the transaction runs again,
+   * now updating that row. Rows are written in id order, so concurrent requests lock
+   * overlapping ids in the same order. An id repeated in the request is 409: the element
+   * after the first would race against it.
    */
   async upsertMany(tenant: string, drafts: (SegmentDraft | BulkOutcome)[]): Promise<BulkOutcome[]> {
-    return this.db.knex.transaction(async (trx) => {
-      const now = Date.now();
-      const ids = drafts.filter((d): d is SegmentDraft => !isOutcome(d) && d.id !== undefined).map((d) => d.id as string);
-      const existing = await this.versions(trx, tenant, ids);
-      const seen = new Set<string>();
-      const rows: SegmentRow[] = [];
-      const out = drafts.map((d) => {
-        if (isOutcome(d)) return d;
-        if (d.id === undefined) return bulkError(400, 'id is required');
-        const id = d.id;
-        if (seen.has(id)) return bulkError(409, 'The id appears more than once in this request.', id);
-        seen.add(id);
-        const stored = existing.get(id);
-        if (stored !== undefined && d.expectedVersion !== undefined && d.expectedVersion !== stored) {
-          return bulkError(409, MSG_CHANGED, id);
-        }
-        rows.push({
-          tenant,
-          id,
-          ...draftColumns(d),
-          version: stored === undefined ? 1 : stored + 1,
-          created_at: now,
-          modified_at: now,
+    return withTransaction(
+      this.db,
+      async (trx) => {
+        const now = Date.now();
+        const ids = drafts.filter((d): d is SegmentDraft => !isOutcome(d) && d.id !== undefined).map((d) => d.id as string);
+        const existing = await this.versions(trx, tenant, ids);
+        const seen = new Set<string>();
+        const created: SegmentRow[] = [];
+        const updated: SegmentRow[] = [];
+        const out = drafts.map((d) => {
+          if (isOutcome(d)) return d;
+          if (d.id === undefined) return bulkError(400, 'id is required');
+          const id = d.id;
+          if (seen.has(id)) return bulkError(409, 'The id appears more than once in this request.', id);
+          seen.add(id);
+          const stored = existing.get(id);
+          if (stored !== undefined && d.expectedVersion !== undefined && d.expectedVersion !== stored) {
+            return bulkError(409, MSG_CHANGED, id);
+          }
+          (stored === undefined ? created : updated).push({
+            tenant,
+            id,
+            ...draftColumns(d),
+            version: stored === undefined ? 1 : stored + 1,
+            created_at: now,
+            modified_at: now,
+          });
+          return bulkOk(stored === undefined ? 201 : 204, id);
         });
-        return bulkOk(stored === undefined ? 201 : 204, id);
-      });
-      if (rows.length) await trx('segments').insert(rows).onConflict(['tenant', 'id']).merge(MUTABLE);
-      return out;
-    });
+        if (created.length) await trx('segments').insert(byId(created));
+        if (updated.length) await trx('segments').insert(byId(updated)).onConflict(['tenant', 'id']).merge(MUTABLE);
+        return out;
+      },
+      { retryDuplicateKey: true },
+    );
   }
 
   private async versions(trx: Knex.Transaction, tenant: string, ids: string[]): Promise<Map<string, number>> {
@@ -328,10 +363,13 @@ export class SegmentRepository {
       .select('id', 'version')
       .where('tenant', tenant)
       .whereIn('id', ids)
+      .orderBy('id')
       .forUpdate();
     return new Map(rows.map((r) => [r.id, toInt(r.version)]));
   }
 }
+
+const byId = <R extends { id: string }>(rows: R[]): R[] => inLockOrder(rows, (r) => r.id);
 
 function isOutcome(d: unknown): d is BulkOutcome {
   return typeof d === 'object' && d !== null && 'code' in d && 'status' in d;
