@@ -3,28 +3,30 @@ import { buildApp } from './app';
 import { signToken } from './auth/token';
 import { ALL_SCOPES, SCOPE } from './auth/scopes';
 import { ensureDevSecret } from './auth/dev-secret';
-import { ConfigError, loadConfig } from './config';
+import { type Config, ConfigError, loadConfig } from './config';
 import { migrateLatest, openDatabase } from './db/knex';
 import { DEMO_TENANT, seedDemo } from './db/seed-demo';
 import { shutdown } from './shutdown';
+import { describeDatabase, explainStartupError } from './startup-errors';
+
+let config: Config | undefined;
 
 /** Entry: load config → open db → migrate → build app → listen; drain on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const db = openDatabase(config.db);
+  const cfg = loadConfig();
+  config = cfg;
+  const db = openDatabase(cfg.db);
   await migrateLatest(db);
-  const { app, services, lifecycle } = await buildApp({ config, db });
-  if (config.seedDemo && config.env === 'development' && (await seedDemo(services))) {
+  const { app, services, lifecycle } = await buildApp({ config: cfg, db });
+  if (cfg.seedDemo && cfg.env === 'development' && (await seedDemo(services))) {
     console.log(`Loaded the demo tenant "${DEMO_TENANT}" (SEED_DEMO=false turns this off).`);
   }
-  await app.listen({ host: config.host, port: config.port });
-  const base = `http://${config.host}:${config.port}`;
-  console.log(
-    `Customer segment service on ${base} (database: ${config.db.client === 'sqlite' ? config.db.connection : 'MySQL'})`,
-  );
+  await app.listen({ host: cfg.host, port: cfg.port });
+  const base = `http://${cfg.host}:${cfg.port}`;
+  console.log(`Customer segment service on ${base} (database: ${describeDatabase(cfg.db)})`);
   console.log(`  GraphQL  ${base}/graphql   REST  ${base}/customer-segment/{tenant}/segments`);
-  if (config.auth.devSecret) {
-    const secret = ensureDevSecret(config.dataDir);
+  if (cfg.auth.devSecret) {
+    const secret = ensureDevSecret(cfg.dataDir);
     const token = await signToken(secret, { tenant: DEMO_TENANT, scopes: [...ALL_SCOPES], expiresIn: '30d' });
     const alice = await signToken(secret, {
       tenant: DEMO_TENANT,
@@ -44,8 +46,8 @@ async function main(): Promise<void> {
     app.log.info(`${signal}: draining`);
     try {
       const { forced } = await shutdown(app, db, lifecycle, {
-        delayMs: config.limits.shutdownDelayMs,
-        timeoutMs: config.limits.shutdownTimeoutMs,
+        delayMs: cfg.limits.shutdownDelayMs,
+        timeoutMs: cfg.limits.shutdownTimeoutMs,
       });
       app.log.info(forced ? 'stopped (some requests were cut at the deadline)' : 'stopped');
       process.exit(0);
@@ -63,6 +65,7 @@ main().catch((err: unknown) => {
     console.error(`Configuration error: ${err.message}`);
     process.exit(2);
   }
-  console.error(err);
+  const explained = config && explainStartupError(err, config);
+  console.error(explained ? `Cannot start: ${explained}` : err);
   process.exit(1);
 });

@@ -4,27 +4,23 @@
  * requests in flight finish, closes the pool and exits 0 (Apollo used to re-send the signal:
  * exit 143).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { signToken } from '../../src/auth/token';
 import { ALL_SCOPES, TEST_SECRET } from '../helpers/app';
+import { ensureBuilt, ROOT } from '../helpers/built';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 
-const ROOT = path.resolve(__dirname, '../..');
 jest.setTimeout(120_000);
 
 let tdb: TestDatabase;
 let dataDir: string;
 
 beforeAll(async () => {
-  // The entry point as users run it: compiled (incremental, so a no-op when up to date).
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  ensureBuilt();
   tdb = await createTestDatabase();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'csg-shutdown-'));
 });
