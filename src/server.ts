@@ -5,7 +5,7 @@ import { ALL_SCOPES, SCOPE } from './auth/scopes';
 import { ensureDevSecret } from './auth/dev-secret';
 import { type Config, ConfigError, loadConfig } from './config';
 import { migrateLatest, openDatabase } from './db/knex';
-import { DEMO_TENANT, seedDemo } from './db/seed-demo';
+import { DEMO_TENANT, seedDemo } from './demo/seed-demo';
 import { shutdown } from './shutdown';
 import { describeDatabase, explainStartupError } from './startup-errors';
 

@@ -1,4 +1,4 @@
-import { DEMO_TENANT, seedDemo } from '../src/db/seed-demo';
+import { DEMO_TENANT, seedDemo } from '../src/demo/seed-demo';
 import { SCOPE, startTestApp, type TestApp } from './helpers/app';
 
 /** The demo tenant `npm start` loads: written through the public mutations, once. */
