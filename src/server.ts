@@ -10,7 +10,7 @@ import { DEMO_TENANT, seedDemo } from './db/seed-demo';
 /** Entry: load config → open db → migrate → build app → listen; drain on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const db = openDatabase(config.db);
+  const db = openDatabase(config.db, config.limits);
   await migrateLatest(db);
   const { app, services } = await buildApp({ config, db });
   if (config.seedDemo && config.env === 'development' && (await seedDemo(services))) {
