@@ -12,6 +12,20 @@ import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 export type Run = (contextValue: unknown, variables: Record<string, unknown> | undefined) => Promise<ExecutionResult>;
 
 /**
+ * graphql-jit wraps an error that has no `extensions` (a driver error, a bug) in its own
+ * GraphQLError with `extensions` undefined, where graphql-js gives `{}`; Apollo then fails
+ * reading the code and answers without ever calling formatError (no mapping, no log line).
+ * Such errors are re-made as graphql-js makes them, path, locations and original kept.
+ */
+function withExtensions(error: GraphQLError): GraphQLError {
+  if (error.extensions) return error;
+  const remade = new GraphQLError(error.message, { path: error.path, originalError: error.originalError ?? undefined });
+  // graphql-js derives locations from AST nodes, which graphql-jit does not keep; copy them over.
+  (remade as { locations?: GraphQLError['locations'] }).locations = error.locations;
+  return remade;
+}
+
+/**
  * One operation compiled (graphql-jit) so that no request plans it again. graphql-jit departs
  * from the spec in one place we meet: a non-null variable with a default, left out, is reported
  * missing instead of taking its default — so declared defaults are filled in first.
@@ -28,6 +42,7 @@ function compile(schema: GraphQLSchema, document: DocumentNode, operationName?: 
     let vars = variables ?? {};
     for (const [name, value] of defaults) if (vars[name] === undefined) vars = { ...vars, [name]: value };
     const result = (await query.query(undefined, contextValue, vars)) as ExecutionResult;
+    if (result.errors?.some((e) => !e.extensions)) result.errors = result.errors.map(withExtensions);
     // No data at all: the variables did not coerce. That is the caller's input, as in graphql-js
     // under Apollo (BAD_USER_INPUT, HTTP 400).
     if (result.data === undefined && result.errors?.length) {
