@@ -17,6 +17,7 @@ import type { Context } from './context';
 import { getSchema } from './schema';
 import { formatGraphQLError } from './format-error';
 import { jitGateway } from './jit';
+import { unavailablePlugin } from './unavailable-plugin';
 
 /** True when the operation reads only `__schema`, `__type` and `__typename`. */
 export function isIntrospectionOnly(doc: DocumentNode, op: OperationDefinitionNode): boolean {
@@ -86,6 +87,7 @@ export function createApollo(app: FastifyInstance, config: Config): ApolloServer
     plugins: [
       ...armor.plugins,
       requireTokenPlugin,
+      unavailablePlugin,
       fastifyApolloDrainPlugin(app),
       // We send no cache hints; the default cache-control plugin would wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),

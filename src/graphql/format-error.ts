@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { isDatabaseUnavailable, MSG_UNAVAILABLE } from '../db/errors';
 import { QueryError } from '../query/errors';
 import { KNOWN_CODES } from './errors';
 
@@ -49,6 +50,17 @@ export function formatGraphQLError(
   const httpStatus = (own?.http as { status?: number } | undefined)?.status;
   if (httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500) {
     return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
+  }
+  // An outage, not a bug: retryable, and the driver's text (SQL, addresses) stays in the log.
+  // The HTTP status (503 + Retry-After) is set by unavailablePlugin.
+  if (isDatabaseUnavailable(original)) {
+    log?.warn({ code: (original as { code?: string }).code }, 'database unavailable');
+    return {
+      message: MSG_UNAVAILABLE,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    };
   }
   if (debug) return formatted;
   log?.error({ err: original }, 'internal error in GraphQL operation');

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable, MSG_UNAVAILABLE, UNAVAILABLE_RETRY_AFTER_S } from '../db/errors';
 import { BodyError } from './json-body';
 import { sendProblem } from './faces';
 
@@ -37,6 +38,12 @@ export async function answerFrameworkError(
       return sendProblem(request, reply, { status: 414, message: 'A path parameter is too long' });
   }
   if (status >= 400 && status < 500) return sendProblem(request, reply, { status, message: 'Bad request' });
+  // A database outage that reached a handler's edge uncaught is still an outage, not a bug.
+  if (isDatabaseUnavailable(err)) {
+    request.log.warn({ code: err.code }, 'database unavailable');
+    reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
+    return sendProblem(request, reply, { status: 503, message: MSG_UNAVAILABLE });
+  }
   request.log.error({ err }, 'internal error');
   return sendProblem(request, reply, { status: 500, message: 'Internal server error' });
 }
