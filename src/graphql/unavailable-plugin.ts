@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_S } from '../db/errors';
 import type { Context } from './context';
@@ -10,14 +10,17 @@ import type { Context } from './context';
  * client retry policies see an outage for what it is. A response with any other error stays as
  * GraphQL would have it.
  */
+const listener: GraphQLRequestListener<Context> = {
+  async willSendResponse({ errors, response }) {
+    if (!errors?.length || !errors.every((e) => isDatabaseUnavailable(unwrapResolverError(e)))) return;
+    response.http.status = 503;
+    response.http.headers.set('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
+  },
+};
+
+// Stateless, so one listener serves every request (nothing allocated per request).
 export const unavailablePlugin: ApolloServerPlugin<Context> = {
   async requestDidStart() {
-    return {
-      async willSendResponse({ errors, response }) {
-        if (!errors?.length || !errors.every((e) => isDatabaseUnavailable(unwrapResolverError(e)))) return;
-        response.http.status = 503;
-        response.http.headers.set('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
-      },
-    };
+    return listener;
   },
 };
