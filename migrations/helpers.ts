@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 
-export const isMysql = (knex: Knex): boolean => knex.client.config.client === 'mysql2';
+// The dialect, not `config.client`: that is a class (src/db/mysql-client.ts), not the string 'mysql2'.
+export const isMysql = (knex: Knex): boolean => knex.client.dialect === 'mysql';
 
 /**
  * Ids, codes and text in this service are case-sensitive (docs/behaviour.md). On MySQL every table

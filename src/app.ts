@@ -6,6 +6,7 @@ import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { Config } from './config';
 import { createVerifier, KeySetUnavailableError, type TokenVerifier } from './auth/verifier';
 import { ensureDevSecret } from './auth/dev-secret';
+import { UNAVAILABLE_RETRY_AFTER_S } from './db/errors';
 import { type Database, isReachable } from './db/knex';
 import { createApollo, MAX_TOKENS } from './graphql/apollo';
 import { documentTooDeep } from './graphql/document-depth';
@@ -108,10 +109,11 @@ export async function buildApp({
   registerServerErrorLog(app);
 
   const lifecycle = registerLifecycle(app);
+  // Within HEALTH_TIMEOUT_MS whatever the database does: a load balancer must get its answer.
   app.get('/health', async (_req, reply) => {
     if (lifecycle.draining) return reply.code(503).send({ status: 'draining' });
-    const ok = await isReachable(db);
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'database unreachable' });
+    if (await isReachable(db, config.limits.healthTimeoutMs)) return reply.send({ status: 'ok' });
+    return reply.code(503).header('retry-after', String(UNAVAILABLE_RETRY_AFTER_S)).send({ status: 'database unreachable' });
   });
 
   // GraphQL: a refused token is a 401 before the body is read; without a token only

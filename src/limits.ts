@@ -136,6 +136,27 @@ export const LIMIT_SPECS = {
     default: 1_000,
     description: 'the longest backoff between two attempts of a write transaction, in milliseconds',
   },
+  dbStatementTimeoutMs: {
+    env: 'DB_STATEMENT_TIMEOUT_MS',
+    default: 10_000,
+    description:
+      'time one SQL statement may take on MySQL/MariaDB before it fails and its connection is closed (migrations excepted)',
+  },
+  dbAcquireTimeoutMs: {
+    env: 'DB_ACQUIRE_TIMEOUT_MS',
+    default: 5_000,
+    description: 'time a request may wait for a pooled database connection',
+  },
+  dbConnectTimeoutMs: {
+    env: 'DB_CONNECT_TIMEOUT_MS',
+    default: 3_000,
+    description: 'time to open a new MySQL/MariaDB connection (TCP and handshake)',
+  },
+  healthTimeoutMs: {
+    env: 'HEALTH_TIMEOUT_MS',
+    default: 1_000,
+    description: '`/health` answers 503 when the database has not answered within this time',
+  },
 } satisfies Record<string, LimitSpec>;
 
 export type LimitName = keyof typeof LIMIT_SPECS;

@@ -15,7 +15,7 @@ let config: Config | undefined;
 async function main(): Promise<void> {
   const cfg = loadConfig();
   config = cfg;
-  const db = openDatabase(cfg.db);
+  const db = openDatabase(cfg.db, cfg.limits);
   await migrateLatest(db);
   const { app, services, lifecycle } = await buildApp({ config: cfg, db });
   if (cfg.seedDemo && cfg.env === 'development' && (await seedDemo(services))) {

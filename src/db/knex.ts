@@ -2,21 +2,34 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { DbConfig } from '../config';
+import { type Limits, loadLimits } from '../limits';
 import { migrationSource } from './migration-source';
+import { resilientMysqlClient } from './mysql-client';
 import { countQuery } from './query-counter';
 
 export type Dialect = 'mysql' | 'sqlite';
 
+/** The time limits of limits.ts that the database layer applies. */
+export type DbLimits = Pick<Limits, 'dbStatementTimeoutMs' | 'dbAcquireTimeoutMs' | 'dbConnectTimeoutMs'>;
+
 export interface Database {
   knex: Knex;
   dialect: Dialect;
+  /** What it was opened with: migrations open a sibling with other statement limits. */
+  config: DbConfig;
+  limits: DbLimits;
+  /** Knex's log, when it goes elsewhere than the console. */
+  log?: Knex.Logger;
 }
 
 /** Knex settings for a dialect. Shared by the server, the CLIs and knexfile.ts. */
-export function knexConfig(db: DbConfig): Knex.Config {
+export function knexConfig(db: DbConfig, limits: DbLimits = loadLimits({}), log?: Knex.Logger): Knex.Config {
+  // Waiting for a pooled connection is bounded on both dialects (knex's default is a minute).
+  const acquireConnectionTimeout = limits.dbAcquireTimeoutMs;
   if (db.client === 'mysql') {
+    const connectMs = limits.dbConnectTimeoutMs;
     return {
-      client: 'mysql2',
+      client: resilientMysqlClient({ statementMs: limits.dbStatementTimeoutMs, connectMs }),
       connection: {
         uri: db.connection,
         // STACK.md: JSON comes back as text everywhere, dates stay UTC, full Unicode.
@@ -25,8 +38,15 @@ export function knexConfig(db: DbConfig): Knex.Config {
         charset: 'utf8mb4',
         supportBigNumbers: true,
         bigNumberStrings: false,
+        connectTimeout: connectMs,
+        // Idle pooled connections to a host that vanished are found by the OS, not by a request.
+        enableKeepAlive: true,
+        keepAliveInitialDelay: 10_000,
       } as Knex.MySql2ConnectionConfig,
-      pool: { min: 1, max: 10 },
+      acquireConnectionTimeout,
+      // createTimeoutMillis: a connection attempt is abandoned even if something below ignores connectTimeout.
+      pool: { min: 1, max: 10, createTimeoutMillis: 2 * connectMs },
+      log,
     };
   }
   if (db.connection !== ':memory:') fs.mkdirSync(path.dirname(db.connection), { recursive: true });
@@ -34,6 +54,8 @@ export function knexConfig(db: DbConfig): Knex.Config {
     client: 'better-sqlite3',
     connection: { filename: db.connection },
     useNullAsDefault: true,
+    acquireConnectionTimeout,
+    log,
     // One connection: SQLite serialises writers anyway, and one handle keeps transactions simple.
     pool: {
       min: 1,
@@ -48,23 +70,51 @@ export function knexConfig(db: DbConfig): Knex.Config {
   };
 }
 
-export function openDatabase(db: DbConfig): Database {
-  const knex = knexFactory(knexConfig(db));
+export function openDatabase(db: DbConfig, limits: DbLimits = loadLimits({}), log?: Knex.Logger): Database {
+  const knex = knexFactory(knexConfig(db, limits, log));
   knex.on('query', countQuery);
-  return { knex, dialect: db.client };
+  return { knex, dialect: db.client, config: db, limits, log };
 }
 
 export async function migrateLatest(db: Database): Promise<void> {
-  await db.knex.migrate.latest({ migrationSource });
+  if (db.dialect === 'sqlite') {
+    await db.knex.migrate.latest({ migrationSource });
+    return;
+  }
+  // DDL on a big table may run for minutes: migrations run without the statement limit, on
+  // their own short-lived pool (connect and acquire limits still apply).
+  const ddl = knexFactory(knexConfig(db.config, { ...db.limits, dbStatementTimeoutMs: 0 }, db.log));
+  try {
+    await ddl.migrate.latest({ migrationSource });
+  } finally {
+    await ddl.destroy();
+  }
 }
 
-export async function isReachable(db: Database): Promise<boolean> {
-  try {
-    await db.knex.raw('select 1');
-    return true;
-  } catch {
-    return false;
+/** Probes in flight, one per database: a load balancer polling a stalled database adds none. */
+const probes = new WeakMap<Database, Promise<boolean>>();
+
+/**
+ * Whether the database answers `select 1` within `withinMs`. The probe itself may take longer
+ * (it waits for a connection, then for the statement); the answer does not.
+ */
+export function isReachable(db: Database, withinMs: number): Promise<boolean> {
+  let probe = probes.get(db);
+  if (!probe) {
+    probe = db.knex
+      .raw('select 1')
+      // A statement that has not answered by then will not answer in time for anyone.
+      .options({ timeout: withinMs })
+      .then(
+        () => true,
+        () => false,
+      )
+      .finally(() => probes.delete(db));
+    probes.set(db, probe);
   }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), withinMs)));
+  return Promise.race([probe, late]).finally(() => clearTimeout(timer));
 }
 
 /**

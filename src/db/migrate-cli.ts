@@ -7,7 +7,7 @@ let config: Config | undefined;
 // `npm run migrate`: the same migrations the server runs at start-up, against the same config.
 async function main(): Promise<void> {
   config = loadConfig();
-  const db = openDatabase(config.db);
+  const db = openDatabase(config.db, config.limits);
   try {
     await migrateLatest(db);
     console.log(`migrations up to date (${describeDatabase(config.db)})`);

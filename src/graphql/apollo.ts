@@ -15,6 +15,7 @@ import { logServerError } from '../http/server-errors';
 import { isIntrospectionOnly } from './introspection';
 import { jitGateway } from './jit';
 import { getSchema } from './schema';
+import { unavailablePlugin } from './unavailable-plugin';
 
 /** Tokens one document may have: graphql-js stops parsing beyond it (a 400). */
 export const MAX_TOKENS = 5000;
@@ -111,6 +112,7 @@ export function createApollo(app: FastifyInstance, config: Config): ApolloServer
       serverErrorLogPlugin(app.log),
       // Config rather than limits(): each app (tests start several) has its own setting.
       costLimitPlugin(schema, limits.graphqlMaxRows, LIMIT_SPECS.graphqlMaxRows.env),
+      unavailablePlugin,
       fastifyApolloDrainPlugin(app),
       // We send no cache hints; the default cache-control plugin would wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),

@@ -1,5 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { isDatabaseUnavailable, MSG_UNAVAILABLE } from '../db/errors';
 import { QueryError } from '../query/errors';
 import { KNOWN_CODES } from './errors';
 
@@ -40,10 +41,22 @@ export function internalCause(error: unknown): unknown {
 
 /**
  * The one place errors are masked: known codes pass with their message (never a stack);
- * anything else is replaced by a generic message (graphql/apollo.ts logs its cause).
+ * a database outage becomes SERVICE_UNAVAILABLE, anything else a generic message (graphql/apollo.ts
+ * logs the cause of both).
  */
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown, debug: boolean): GraphQLFormattedError {
-  if (internalCause(error) !== undefined) {
+  const cause = internalCause(error);
+  if (cause !== undefined) {
+    // An outage, not a bug: retryable, and the driver's text (SQL, addresses) stays in the log.
+    // The HTTP status (503 + Retry-After) is set by unavailablePlugin.
+    if (isDatabaseUnavailable(cause)) {
+      return {
+        message: MSG_UNAVAILABLE,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
+      };
+    }
     if (debug) return formatted;
     return {
       message: 'Internal server error',

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable, MSG_UNAVAILABLE, UNAVAILABLE_RETRY_AFTER_S } from '../db/errors';
 import { BodyError } from './json-body';
 import { sendProblem } from './faces';
 
@@ -38,6 +39,11 @@ export async function answerFrameworkError(
   }
   if (status >= 400 && status < 500) return sendProblem(request, reply, { status, message: 'Bad request' });
   request.failure = err;
+  // A database outage that reached a handler's edge uncaught is still an outage, not a bug.
+  if (isDatabaseUnavailable(err)) {
+    reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
+    return sendProblem(request, reply, { status: 503, message: MSG_UNAVAILABLE });
+  }
   return sendProblem(request, reply, { status: 500, message: 'Internal server error' });
 }
 

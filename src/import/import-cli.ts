@@ -100,7 +100,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   setLimits(config.limits);
   let db: Database | undefined;
   try {
-    db = openDatabase(config.db);
+    db = openDatabase(config.db, config.limits);
     await migrateLatest(db);
     const summary = await runImport({
       db,

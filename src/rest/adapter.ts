@@ -18,6 +18,7 @@ import { BadInputError, ForbiddenError, UnauthenticatedError } from '../graphql/
 import { bulkError, type BulkResultShape } from '../modules/shared/bulk';
 import { parseFields, project } from '../query/projection';
 import { QueryError } from '../query/errors';
+import { isDatabaseUnavailable } from '../db/errors';
 import { checkVariable } from './coerce';
 import { answerForErrors, errorBody, type HttpAnswer } from './http-errors';
 
@@ -166,6 +167,7 @@ function fail(e: unknown): HttpAnswer {
   }
   if (e instanceof QueryError || (e instanceof GraphQLError && typeof e.extensions?.code === 'string'))
     return answerForErrors([e]);
+  if (isDatabaseUnavailable(e)) return answerForErrors([e as Error]);
   throw e;
 }
 
@@ -214,7 +216,7 @@ export function mountRoutes(app: FastifyInstance, services: Services, schema: Gr
   }
 }
 
-function send(reply: FastifyReply, answer: HttpAnswer & { headers?: Record<string, string> }): FastifyReply {
+function send(reply: FastifyReply, answer: HttpAnswer): FastifyReply {
   if (answer.status >= 500) reply.request.failure = answer.cause;
   reply.code(answer.status);
   if (answer.headers) reply.headers(answer.headers);
@@ -226,7 +228,7 @@ async function handle(
   p: Prepared,
   request: FastifyRequest,
   req: RestRequest,
-): Promise<HttpAnswer & { headers?: Record<string, string> }> {
+): Promise<HttpAnswer> {
   const { row } = p;
   // Set by authorize() in this route's onRequest hook.
   const viewer = request.viewer as Viewer;
@@ -240,7 +242,7 @@ async function handle(
     const data = result.data as Record<string, unknown>;
     if (row.bulk) return { status: 207, body: mergeBulk(row.bulk.results(data), failed, positions) };
     const reply = (row.respond as NonNullable<AnyRoute['respond']>)(data, req);
-    const out: HttpAnswer & { headers?: Record<string, string> } = { status: reply.status, body: reply.body };
+    const out: HttpAnswer = { status: reply.status, body: reply.body };
     if (fields && reply.body !== undefined && row.keep) {
       const keep = row.keep;
       out.body = Array.isArray(reply.body) ? reply.body.map((d) => project(d, fields, keep)) : project(reply.body, fields, keep);

@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { isDatabaseUnavailable, MSG_UNAVAILABLE, UNAVAILABLE_RETRY_AFTER_S } from '../db/errors';
 import { UnauthenticatedError } from '../graphql/errors';
 import { QueryError } from '../query/errors';
 
@@ -57,23 +58,36 @@ export interface HttpAnswer {
   body: unknown;
   /** For a 5xx: what went wrong, for the log line (never in the body). */
   cause?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** The database did not answer: a 503 the client may retry, never the driver's text. */
+export function unavailableAnswer(cause: unknown): Required<HttpAnswer> {
+  return {
+    status: 503,
+    body: errorBody(503, MSG_UNAVAILABLE),
+    headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_S) },
+    cause,
+  };
 }
 
 /**
  * Errors → one HTTP answer: what a GraphQL execution returned, or what the REST layer itself
- * threw before or after it (a coded error or a q/sort/paging QueryError). When several come
- * back the highest status wins; anything without a known code is a 500 that names no cause.
+ * threw before or after it (a coded error, a q/sort/paging QueryError, the database being
+ * unavailable: 503 with Retry-After). When several come back the highest status wins; anything
+ * without a known code is a 500 that names no cause.
  */
-export function answerForErrors(errors: readonly (GraphQLError | QueryError)[]): HttpAnswer {
+export function answerForErrors(errors: readonly (GraphQLError | QueryError | Error)[]): HttpAnswer {
   let worst: { status: number; error: Error } | undefined;
   for (const error of errors) {
     const original = origin(error);
     const code = original instanceof QueryError ? 'BAD_USER_INPUT' : (original as GraphQLError).extensions?.code;
-    const status = typeof code === 'string' ? (STATUS_BY_CODE[code] ?? 500) : 500;
+    const status = isDatabaseUnavailable(original) ? 503 : typeof code === 'string' ? (STATUS_BY_CODE[code] ?? 500) : 500;
     if (!worst || status > worst.status) worst = { status, error: original };
   }
   if (!worst) return { status: 500, body: errorBody(500, 'Internal server error'), cause: 'no error given' };
   const { status, error } = worst;
+  if (status === 503) return unavailableAnswer(error);
   if (status === 401) return { status, body: faultBody(error instanceof UnauthenticatedError ? error.reason : 'invalid') };
   if (status === 500) return { status, body: errorBody(500, 'Internal server error'), cause: error };
   const ext = error instanceof QueryError ? { field: error.field } : ((error as GraphQLError).extensions ?? {});
@@ -84,6 +98,6 @@ export function answerForErrors(errors: readonly (GraphQLError | QueryError)[]):
 }
 
 /** The error a resolver threw, under graphql-js's or graphql-jit's located wrapper. */
-function origin(error: GraphQLError | QueryError): Error {
+function origin(error: Error): Error {
   return error instanceof GraphQLError ? (error.originalError ?? error) : error;
 }

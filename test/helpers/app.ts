@@ -2,8 +2,8 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { buildApp } from '../../src/app';
 import { ALL_SCOPES, SCOPE } from '../../src/auth/scopes';
 import { signToken } from '../../src/auth/token';
-import { type Config, loadConfig } from '../../src/config';
-import type { Database } from '../../src/db/knex';
+import { type Config, type DbConfig, loadConfig } from '../../src/config';
+import { type Database, openDatabase } from '../../src/db/knex';
 import type { Services } from '../../src/graphql/context';
 import { createTestDatabase } from './db';
 
@@ -41,15 +41,27 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
+/** Knex's console warnings (failed acquires, broken connections) are expected in fault tests. */
+const SILENT_KNEX_LOG = { warn: () => undefined, error: () => undefined, debug: () => undefined, deprecate: () => undefined };
+
+export interface TestAppOptions {
+  /**
+   * Rewrites where the app's database connection goes (e.g. through a fault-injecting proxy).
+   * The database is still created, migrated and dropped directly; the app gets a pool of its
+   * own with the limits of `env`.
+   */
+  dbVia?: (config: DbConfig) => DbConfig;
+  /** Where the app's log lines go (with a LOG_LEVEL in `env`): tests read them. */
+  logStream?: { write(line: string): void };
+}
+
 /** A real app on a real database of its own, with tokens signed by the test secret. */
-export async function startTestApp(
-  env: Record<string, string> = {},
-  opts: { logStream?: { write(line: string): void } } = {},
-): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: TestAppOptions = {}): Promise<TestApp> {
   const tdb = await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', AUTH_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env });
-  config.db = tdb.config;
-  const { app, services } = await buildApp({ config, db: tdb.db, logStream: opts.logStream });
+  config.db = opts.dbVia ? opts.dbVia(tdb.config) : tdb.config;
+  const db = opts.dbVia ? openDatabase(config.db, config.limits, SILENT_KNEX_LOG) : tdb.db;
+  const { app, services } = await buildApp({ config, db, logStream: opts.logStream });
   await app.ready();
   const token = (o: TokenOptions = {}) =>
     signToken(TEST_SECRET, {
@@ -63,7 +75,7 @@ export async function startTestApp(
   return {
     app,
     services,
-    db: tdb.db,
+    db,
     config,
     token,
     rest: async (method, path, opts = {}) => {
@@ -89,6 +101,7 @@ export async function startTestApp(
     },
     close: async () => {
       await app.close();
+      if (db !== tdb.db) await db.knex.destroy();
       await tdb.drop();
     },
   };

@@ -12,7 +12,7 @@ import { type Database, migrateLatest, openDatabase } from '../../src/db/knex';
  * own database, so files never see each other's rows.
  */
 export const DB_CLIENT: 'mysql' | 'sqlite' = process.env.DB_CLIENT === 'mysql' ? 'mysql' : 'sqlite';
-const MYSQL_URL = (process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306').replace(/\/$/, '');
+export const MYSQL_URL = (process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306').replace(/\/$/, '');
 
 export interface TestDatabase {
   db: Database;

@@ -1,0 +1,26 @@
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_S } from '../db/errors';
+import type { Context } from './context';
+
+/**
+ * GraphQL keeps "200 with errors", except when the database being unavailable is the whole
+ * story: when every error of a response is that (formatError codes them SERVICE_UNAVAILABLE),
+ * the response is an HTTP 503 with Retry-After, as on REST, so load balancers, proxies and
+ * client retry policies see an outage for what it is. A response with any other error stays as
+ * GraphQL would have it.
+ */
+const listener: GraphQLRequestListener<Context> = {
+  async willSendResponse({ errors, response }) {
+    if (!errors?.length || !errors.every((e) => isDatabaseUnavailable(unwrapResolverError(e)))) return;
+    response.http.status = 503;
+    response.http.headers.set('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
+  },
+};
+
+// Stateless, so one listener serves every request (nothing allocated per request).
+export const unavailablePlugin: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return listener;
+  },
+};
