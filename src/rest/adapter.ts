@@ -223,12 +223,7 @@ function send(reply: FastifyReply, answer: HttpAnswer): FastifyReply {
   return answer.body === undefined ? reply.send() : reply.send(answer.body);
 }
 
-async function handle(
-  services: Services,
-  p: Prepared,
-  request: FastifyRequest,
-  req: RestRequest,
-): Promise<HttpAnswer> {
+async function handle(services: Services, p: Prepared, request: FastifyRequest, req: RestRequest): Promise<HttpAnswer> {
   const { row } = p;
   // Set by authorize() in this route's onRequest hook.
   const viewer = request.viewer as Viewer;
