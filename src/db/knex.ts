@@ -70,7 +70,22 @@ export function knexConfig(db: DbConfig, limits: DbLimits = loadLimits({}), log?
   };
 }
 
-export function openDatabase(db: DbConfig, limits: DbLimits = loadLimits({}), log?: Knex.Logger): Database {
+/**
+ * Knex's own log. It prints a stack trace for every failed connection attempt; that error also
+ * reaches whoever asked for the connection — a request (logged with it, answered 503) or start-up
+ * (explained in one line) — so here it is dropped. Other warnings keep their first line.
+ */
+const KNEX_LOG: Knex.Logger = {
+  warn(message: unknown) {
+    const text = String(message);
+    if (!text.startsWith('Acquire connection error')) console.warn(`knex: ${text.split('\n')[0]}`);
+  },
+  deprecate(message: unknown) {
+    console.warn(`knex: ${String(message)}`);
+  },
+};
+
+export function openDatabase(db: DbConfig, limits: DbLimits = loadLimits({}), log: Knex.Logger = KNEX_LOG): Database {
   const knex = knexFactory(knexConfig(db, limits, log));
   knex.on('query', countQuery);
   return { knex, dialect: db.client, config: db, limits, log };
