@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     `Customer segment service on ${base} (database: ${config.db.client === 'sqlite' ? config.db.connection : 'MySQL'})`,
   );
   console.log(`  GraphQL  ${base}/graphql   REST  ${base}/customer-segment/{tenant}/segments`);
+  console.log(`  REST docs ${base}/docs   contract  ${base}/customer-segment/openapi.json`);
   if (config.auth.devSecret) {
     const secret = ensureDevSecret(config.dataDir);
     const token = await signToken(secret, { tenant: DEMO_TENANT, scopes: [...ALL_SCOPES], expiresIn: '30d' });
