@@ -45,6 +45,7 @@ export async function registerDocs(app: FastifyInstance, config: Config): Promis
       route.config = Object.assign({}, route.config, { helmet: { contentSecurityPolicy: DOCS_CSP } });
     });
     // Static mode: no routes are scanned; the UI is handed the document served at OPENAPI_JSON.
+    // (Cast: the plugin types it as openapi-types' Document; ours is a looser view of the same object.)
     await docs.register(swagger, { mode: 'static', specification: { document: contract.document as never } });
     await docs.register(swaggerUi, {
       routePrefix: DOCS,

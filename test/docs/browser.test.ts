@@ -35,36 +35,50 @@ const FLAGS = [
 
 const OPERATION = '#operations-Segments-GET-customer-segment-retrieve-segments';
 
+/** A fresh browser context on /docs, recording what the page asks for and what the browser refuses. */
+interface DocsPage {
+  page: Page;
+  /** Every request the page made. */
+  requests: string[];
+  /** Requests for anywhere but this server: refused, and recorded. */
+  offHost: string[];
+  cspViolations: string[];
+  /** Uncaught script errors on the page. */
+  pageErrors: string[];
+}
+
+async function openDocs(browser: Browser, base: string): Promise<DocsPage> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const opened: DocsPage = { page: await context.newPage(), requests: [], offHost: [], cspViolations: [], pageErrors: [] };
+  await context.route(
+    (url) => url.origin !== base,
+    (route) => {
+      opened.offHost.push(route.request().url());
+      return route.abort();
+    },
+  );
+  const { page } = opened;
+  page.setDefaultTimeout(10_000);
+  page.on('request', (r) => opened.requests.push(r.url()));
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) opened.cspViolations.push(m.text());
+  });
+  page.on('pageerror', (e) => opened.pageErrors.push(e.message));
+  await page.goto(`${base}/docs`);
+  await page.waitForSelector('.opblock');
+  return opened;
+}
+
 (haveChromium || inCi ? describe : describe.skip)('the docs page in Chromium', () => {
   let t: TestApp;
   let base: string;
   let browser: Browser;
-  let page: Page;
-  /** Every request the page made, and those that went (or tried to go) anywhere but this server. */
-  const requests: string[] = [];
-  const offHost: string[] = [];
-  const cspViolations: string[] = [];
 
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`CI=true and no Chromium at ${CHROMIUM}: apt-get install -y chromium`);
     t = await startTestApp();
     base = await t.listen();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    // Anything not for this server is refused and recorded: the page must not need it.
-    await context.route(
-      (url) => url.origin !== base,
-      (route) => {
-        offHost.push(route.request().url());
-        return route.abort();
-      },
-    );
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('request', (r) => requests.push(r.url()));
-    page.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-    });
   });
 
   afterAll(async () => {
@@ -73,20 +87,22 @@ const OPERATION = '#operations-Segments-GET-customer-segment-retrieve-segments';
   });
 
   test('loads from this server alone and lists the 30 operations', async () => {
-    await page.goto(`${base}/docs`);
-    await page.waitForSelector('.opblock');
+    const { page, requests, offHost, cspViolations, pageErrors } = await openDocs(browser, base);
     expect(await page.locator('.opblock').count()).toBe(30);
     expect(await page.locator('#servers option').allTextContents()).toEqual(['/ - This server']);
     expect(requests.length).toBeGreaterThan(3);
     expect(requests.filter((u) => !u.startsWith(`${base}/`))).toEqual([]);
     expect(offHost).toEqual([]);
     expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    await page.context().close();
   });
 
   test('authorize with a bearer token, try GET /segments for tenant acme: 200 from this server', async () => {
     const created = await t.rest('POST', '/segments', { body: { id: 'seg-docs', name: { en: 'Docs' }, siteCode: 'main' } });
     expect(created.statusCode).toBe(201);
     const token = await t.token();
+    const { page, requests, offHost, cspViolations, pageErrors } = await openDocs(browser, base);
 
     await page.click('.scheme-container button.authorize');
     await page.fill('#auth-bearer-value', token);
@@ -112,11 +128,13 @@ const OPERATION = '#operations-Segments-GET-customer-segment-retrieve-segments';
     expect(requests.filter((u) => !u.startsWith(`${base}/`))).toEqual([]);
     expect(offHost).toEqual([]);
     expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'csg-docs-'));
     const shot = path.join(dir, 'docs-try-it.png');
     // The operation as the developer left it: the tenant filled in, the request and the answer.
     await page.locator(OPERATION).screenshot({ path: shot });
     console.log(`docs page screenshot: ${shot}`);
+    await page.context().close();
   });
 });
