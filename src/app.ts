@@ -14,6 +14,7 @@ import { type Context, createContext, createServices, languageOf, type Services 
 import { getSchema } from './graphql/schema';
 import { mountRoutes } from './rest/adapter';
 import { registerBodyDrain } from './http/body-drain';
+import { registerDocs } from './http/docs';
 import { answerFrameworkError, registerErrorShapes } from './http/errors';
 import { sendProblem } from './http/faces';
 import { registerIdentify } from './http/identify';
@@ -144,6 +145,7 @@ export async function buildApp({
     }),
   });
 
+  await registerDocs(app, config);
   mountRoutes(app, services, schema, routes);
   return { app, services, lifecycle };
 }

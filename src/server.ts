@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   const base = `http://${cfg.host}:${cfg.port}`;
   console.log(`Customer segment service on ${base} (database: ${describeDatabase(cfg.db)})`);
   console.log(`  GraphQL  ${base}/graphql   REST  ${base}/customer-segment/{tenant}/segments`);
+  console.log(`  REST docs ${base}/docs   contract  ${base}/customer-segment/openapi.json`);
   if (cfg.auth.devSecret) {
     const secret = ensureDevSecret(cfg.dataDir);
     const token = await signToken(secret, { tenant: DEMO_TENANT, scopes: [...ALL_SCOPES], expiresIn: '30d' });
