@@ -130,7 +130,9 @@ export async function buildApp({
       const failure = request.authFailure;
       if (!failure) return;
       if (failure instanceof KeySetUnavailableError) {
-        return sendProblem(request, reply, { status: 503, message: 'Token signing keys are unavailable; try again later' });
+        request.failure = failure;
+        reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
+        return sendProblem(request, reply, { status: 503, message: failure.message });
       }
       return sendProblem(request, reply, { status: 401, message: failure.message });
     },

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
-import { UnauthenticatedError } from '../graphql/errors';
+import { UnauthenticatedError, UnavailableError } from '../errors';
 import type { Viewer } from './viewer';
 
 export interface TokenVerifier {
@@ -34,12 +34,12 @@ export interface VerifierTuning {
 /**
  * The key set could not be fetched or read (endpoint down, timeout, not JSON). This is the
  * service's problem, not the caller's, so it is deliberately *not* an UnauthenticatedError: a
- * 401 would make clients throw away good tokens. Outer layers treat it as an internal error
- * (its message carries no upstream detail).
+ * 401 would make clients throw away good tokens. It is a 503 (its message carries no upstream
+ * detail; the cause is kept for the log).
  */
-export class KeySetUnavailableError extends Error {
+export class KeySetUnavailableError extends UnavailableError {
   constructor(options?: { cause?: unknown }) {
-    super('The token verification key set is unavailable', options);
+    super('Token signing keys are unavailable; try again later', options);
     this.name = 'KeySetUnavailableError';
   }
 }

@@ -1,4 +1,4 @@
-import { ForbiddenError, UnauthenticatedError } from '../graphql/errors';
+import { ForbiddenError, UnauthenticatedError } from '../errors';
 import { SCOPE } from './scopes';
 
 /** Who is calling, as established by a verified access token. */

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 // The one error class this layer throws: a transaction that kept losing to concurrent writers
 // is the contract's conflicting write (graphql/errors.ts imports nothing back).
-import { ConflictError, MSG_CHANGED } from '../graphql/errors';
+import { ConflictError, MSG_CHANGED } from '../errors';
 import { limits } from '../limits';
 import { isDuplicateKey, type TransientCause, transientCause } from './errors';
 import type { Database } from './knex';

@@ -1,79 +1,25 @@
-import { GraphQLError } from 'graphql';
+import { type DomainError, type DomainErrorKind, UnauthenticatedError } from '../errors';
 
-/**
- * The closed family of expected errors. Each carries a fixed `extensions.code`; the REST layer
- * maps codes to HTTP statuses (rest/http-errors.ts) and formatError lets only these through.
- */
-export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT';
+/** The GraphQL face of the domain errors (src/errors.ts): one `extensions.code` per kind. */
+export const GRAPHQL_CODE: Record<DomainErrorKind, string> = {
+  BAD_INPUT: 'BAD_USER_INPUT',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+};
 
-abstract class CodedError extends GraphQLError {
-  abstract readonly code: ErrorCode;
+/** Codes that reach clients as they are, whoever set them (ours, or graphql-js's coercion). */
+export const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(GRAPHQL_CODE));
+
+/** `extensions` of a domain error as a GraphQL error: its code, and the field or resource at fault. */
+export function graphqlExtensions(error: DomainError): Record<string, unknown> {
+  const extensions: Record<string, unknown> = { code: GRAPHQL_CODE[error.kind] };
+  const { field, resourceId } = error as { field?: string; resourceId?: string };
+  if (field) extensions.field = field;
+  if (resourceId) extensions.resourceId = resourceId;
+  // An invalid or expired token is an HTTP 401 on /graphql too (docs/behaviour.md).
+  if (error instanceof UnauthenticatedError) extensions.http = { status: 401 };
+  return extensions;
 }
-
-function make(
-  code: ErrorCode,
-  message: string,
-  extra: Record<string, unknown> = {},
-): [string, { extensions: Record<string, unknown> }] {
-  return [message, { extensions: { code, ...extra } }];
-}
-
-export class BadInputError extends CodedError {
-  readonly code = 'BAD_USER_INPUT' as const;
-  /** Dot path of the offending field, when there is one (`validity.from`, `q`, `[3].name`). */
-  readonly field?: string;
-  constructor(message: string, field?: string) {
-    super(...make('BAD_USER_INPUT', message, field ? { field } : {}));
-    this.field = field;
-  }
-}
-
-export class NotFoundError extends CodedError {
-  readonly code = 'NOT_FOUND' as const;
-  constructor(
-    message: string,
-    readonly resourceId?: string,
-  ) {
-    super(...make('NOT_FOUND', message, resourceId ? { resourceId } : {}));
-  }
-}
-
-export class ConflictError extends CodedError {
-  readonly code = 'CONFLICT' as const;
-  constructor(
-    message: string,
-    readonly resourceId?: string,
-  ) {
-    super(...make('CONFLICT', message, resourceId ? { resourceId } : {}));
-  }
-}
-
-export class UnauthenticatedError extends CodedError {
-  readonly code = 'UNAUTHENTICATED' as const;
-  constructor(
-    message = 'Invalid access token',
-    /** `expired` selects the platform's expired-token fault body on REST. */
-    readonly reason: 'invalid' | 'expired' | 'tenant' = 'invalid',
-  ) {
-    super(...make('UNAUTHENTICATED', message, { reason, http: { status: 401 } }));
-  }
-}
-
-export class ForbiddenError extends CodedError {
-  readonly code = 'FORBIDDEN' as const;
-  constructor(message = 'The access to the requested resource has been forbidden by the server.') {
-    super(...make('FORBIDDEN', message));
-  }
-}
-
-export const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  'BAD_USER_INPUT',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'CONFLICT',
-]);
-
-export const MSG_ALREADY_EXISTS = 'The resource already exists.';
-export const MSG_CHANGED = 'The resource you are attempting to access has changed.';
-export const notFound = (id: string): NotFoundError => new NotFoundError(`The resource with id ${id} has not been found.`, id);

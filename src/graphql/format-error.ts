@@ -1,8 +1,9 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { isDatabaseUnavailable, MSG_UNAVAILABLE } from '../db/errors';
+import { DomainError, UnavailableError } from '../errors';
 import { QueryError } from '../query/errors';
-import { KNOWN_CODES } from './errors';
+import { graphqlExtensions, KNOWN_CODES } from './errors';
 
 // Codes given to the client's own mistakes: safe to show as they are.
 const CLIENT_CODES = new Set([
@@ -30,6 +31,7 @@ function unwrap(error: unknown): { original: unknown; own?: Record<string, unkno
 export function internalCause(error: unknown): unknown {
   const { original, own } = unwrap(error);
   if (original instanceof QueryError) return undefined;
+  if (original instanceof DomainError) return original instanceof UnavailableError ? original : undefined;
   const code = ((error as GraphQLError | undefined)?.extensions?.code ?? own?.code) as string | undefined;
   if (code && (KNOWN_CODES.has(code) || CLIENT_CODES.has(code))) return undefined;
   // Apollo marks some request errors of its own with an HTTP 4xx but no code (an APQ hash that
@@ -37,6 +39,11 @@ export function internalCause(error: unknown): unknown {
   const status = (own?.http as { status?: number } | undefined)?.status;
   if (status !== undefined && status >= 400 && status < 500) return undefined;
   return original ?? error;
+}
+
+/** Something we depend on is unavailable (the database, the token key set): retryable, not a bug. */
+export function isOutage(cause: unknown): boolean {
+  return cause instanceof UnavailableError || isDatabaseUnavailable(cause);
 }
 
 /**
@@ -49,9 +56,9 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   if (cause !== undefined) {
     // An outage, not a bug: retryable, and the driver's text (SQL, addresses) stays in the log.
     // The HTTP status (503 + Retry-After) is set by unavailablePlugin.
-    if (isDatabaseUnavailable(cause)) {
+    if (isOutage(cause)) {
       return {
-        message: MSG_UNAVAILABLE,
+        message: cause instanceof UnavailableError ? cause.message : MSG_UNAVAILABLE,
         locations: formatted.locations,
         path: formatted.path,
         extensions: { code: 'SERVICE_UNAVAILABLE' },
@@ -66,6 +73,10 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
     };
   }
   const { original, own } = unwrap(error);
+  if (original instanceof DomainError) {
+    const { http: _http, ...extensions } = graphqlExtensions(original);
+    return { message: original.message, locations: formatted.locations, path: formatted.path, extensions };
+  }
   // A q/sort/paging complaint that escaped parseListArgs is still the client's mistake.
   if (original instanceof QueryError) {
     return {
@@ -75,8 +86,8 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
       extensions: { code: 'BAD_USER_INPUT', field: original.field },
     };
   }
-  // graphql-jit (our executor) wraps a resolver's error without copying its extensions onto
-  // the wrapper: the code and field live on the original.
+  // Codes set by graphql-js, Apollo or our plugins (variables, validation, cost); graphql-jit
+  // may leave them on the original rather than its wrapper.
   const code = (formatted.extensions?.code ?? own?.code) as string | undefined;
   if (code && (KNOWN_CODES.has(code) || CLIENT_CODES.has(code))) {
     const merged: Record<string, unknown> = { ...own, ...formatted.extensions, code };

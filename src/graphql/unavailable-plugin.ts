@@ -1,7 +1,8 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_S } from '../db/errors';
+import { UNAVAILABLE_RETRY_AFTER_S } from '../db/errors';
 import type { Context } from './context';
+import { isOutage } from './format-error';
 
 /**
  * GraphQL keeps "200 with errors", except when the database being unavailable is the whole
@@ -12,7 +13,7 @@ import type { Context } from './context';
  */
 const listener: GraphQLRequestListener<Context> = {
   async willSendResponse({ errors, response }) {
-    if (!errors?.length || !errors.every((e) => isDatabaseUnavailable(unwrapResolverError(e)))) return;
+    if (!errors?.length || !errors.every((e) => isOutage(unwrapResolverError(e)))) return;
     response.http.status = 503;
     response.http.headers.set('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
   },

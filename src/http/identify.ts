@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { bearerToken, KeySetUnavailableError, type TokenVerifier } from '../auth/verifier';
 import type { Viewer } from '../auth/viewer';
-import { UnauthenticatedError } from '../graphql/errors';
+import { UnauthenticatedError } from '../errors';
 
 declare module 'fastify' {
   interface FastifyRequest {

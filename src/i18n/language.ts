@@ -1,4 +1,4 @@
-import { BadInputError } from '../graphql/errors';
+import { BadInputError } from '../errors';
 import { limits } from '../limits';
 import { checkLength } from '../modules/shared/input-limits';
 

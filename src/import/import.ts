@@ -3,7 +3,7 @@ import readline from 'node:readline';
 import type { Knex } from 'knex';
 import type { Database } from '../db/knex';
 import { withTransaction } from '../db/transaction';
-import { BadInputError } from '../graphql/errors';
+import { BadInputError } from '../errors';
 import { CatalogRepository } from '../modules/catalog/catalog.repository';
 import { SegmentRepository } from '../modules/segments/segment.repository';
 import type { WriteLanguage } from '../modules/segments/segment.validation';

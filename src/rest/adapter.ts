@@ -10,11 +10,10 @@ import {
 } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { isTenant, TENANT_RULE } from '../auth/tenant';
-import { KeySetUnavailableError } from '../auth/verifier';
 import { hasAnyScope, missingScopeMessage, type Viewer } from '../auth/viewer';
 import { createContext, languageOf, type Services } from '../graphql/context';
 import { compileOperation, type Run } from '../graphql/jit';
-import { BadInputError, ForbiddenError, UnauthenticatedError } from '../graphql/errors';
+import { BadInputError, DomainError, ForbiddenError, UnauthenticatedError } from '../errors';
 import { bulkError, type BulkResultShape } from '../modules/shared/bulk';
 import { parseFields, project } from '../query/projection';
 import { QueryError } from '../query/errors';
@@ -162,12 +161,7 @@ function mergeBulk(results: readonly BulkRow[], failed: Map<number, BulkResultSh
 
 /** What the REST layer itself threw (auth, input, a null single read): the same mapping as execution errors. */
 function fail(e: unknown): HttpAnswer {
-  if (e instanceof KeySetUnavailableError) {
-    return { status: 503, body: errorBody(503, 'Token signing keys are unavailable; try again later'), cause: e };
-  }
-  if (e instanceof QueryError || (e instanceof GraphQLError && typeof e.extensions?.code === 'string'))
-    return answerForErrors([e]);
-  if (isDatabaseUnavailable(e)) return answerForErrors([e as Error]);
+  if (e instanceof DomainError || e instanceof QueryError || isDatabaseUnavailable(e)) return answerForErrors([e as Error]);
   throw e;
 }
 

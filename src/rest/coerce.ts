@@ -1,5 +1,5 @@
 import { coerceInputValue, type GraphQLInputType, isInputObjectType, isListType, isNonNullType, isScalarType } from 'graphql';
-import { BadInputError } from '../graphql/errors';
+import { BadInputError } from '../errors';
 import { limits } from '../limits';
 
 /**

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { isDatabaseUnavailable, MSG_UNAVAILABLE, UNAVAILABLE_RETRY_AFTER_S } from '../db/errors';
-import { UnauthenticatedError } from '../graphql/errors';
+import { DomainError, type DomainErrorKind, UnauthenticatedError } from '../errors';
 import { QueryError } from '../query/errors';
 
 /** The contract's Error body. */
@@ -27,13 +27,26 @@ export const REASON: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-const STATUS_BY_CODE: Record<string, number> = {
-  BAD_USER_INPUT: 400,
+/** The HTTP face of the domain errors (src/errors.ts): one status per kind. */
+const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
+  BAD_INPUT: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  UNAVAILABLE: 503,
 };
+
+/** Errors graphql-js itself makes with a code: variables that do not coerce. */
+const STATUS_BY_CODE: Record<string, number> = { BAD_USER_INPUT: 400 };
+
+function statusOf(error: Error): number {
+  if (error instanceof DomainError) return STATUS_BY_KIND[error.kind];
+  if (error instanceof QueryError) return 400;
+  if (isDatabaseUnavailable(error)) return 503;
+  const code = error instanceof GraphQLError ? error.extensions?.code : undefined;
+  return typeof code === 'string' ? (STATUS_BY_CODE[code] ?? 500) : 500;
+}
 
 export function errorBody(code: number, message: string, extra: Partial<ErrorBody> = {}): ErrorBody {
   return { code, status: REASON[code] ?? 'Error', message, ...extra };
@@ -61,11 +74,12 @@ export interface HttpAnswer {
   headers?: Record<string, string>;
 }
 
-/** The database did not answer: a 503 the client may retry, never the driver's text. */
+/** Something we depend on did not answer (the database, the key set): a 503 the client may retry. */
 export function unavailableAnswer(cause: unknown): Required<HttpAnswer> {
   return {
     status: 503,
-    body: errorBody(503, MSG_UNAVAILABLE),
+    // Our own outage errors say what is missing; a driver's text never reaches the client.
+    body: errorBody(503, cause instanceof DomainError ? cause.message : MSG_UNAVAILABLE),
     headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_S) },
     cause,
   };
@@ -81,8 +95,7 @@ export function answerForErrors(errors: readonly (GraphQLError | QueryError | Er
   let worst: { status: number; error: Error } | undefined;
   for (const error of errors) {
     const original = origin(error);
-    const code = original instanceof QueryError ? 'BAD_USER_INPUT' : (original as GraphQLError).extensions?.code;
-    const status = isDatabaseUnavailable(original) ? 503 : typeof code === 'string' ? (STATUS_BY_CODE[code] ?? 500) : 500;
+    const status = statusOf(original);
     if (!worst || status > worst.status) worst = { status, error: original };
   }
   if (!worst) return { status: 500, body: errorBody(500, 'Internal server error'), cause: 'no error given' };
@@ -90,10 +103,10 @@ export function answerForErrors(errors: readonly (GraphQLError | QueryError | Er
   if (status === 503) return unavailableAnswer(error);
   if (status === 401) return { status, body: faultBody(error instanceof UnauthenticatedError ? error.reason : 'invalid') };
   if (status === 500) return { status, body: errorBody(500, 'Internal server error'), cause: error };
-  const ext = error instanceof QueryError ? { field: error.field } : ((error as GraphQLError).extensions ?? {});
+  const { field, resourceId } = error as { field?: unknown; resourceId?: unknown };
   const extra: Partial<ErrorBody> = {};
-  if (typeof ext.resourceId === 'string') extra.resourceId = ext.resourceId;
-  if (typeof ext.field === 'string') extra.details = { field: ext.field, message: error.message };
+  if (typeof resourceId === 'string') extra.resourceId = resourceId;
+  if (typeof field === 'string') extra.details = { field, message: error.message };
   return { status, body: errorBody(status, error.message, extra) };
 }
 

@@ -1,4 +1,4 @@
-import { BadInputError } from '../graphql/errors';
+import { BadInputError } from '../errors';
 import { isPlainObject } from '../modules/shared/validate';
 import { type RestRequest, str } from './adapter';
 

@@ -1,4 +1,4 @@
-import { ForbiddenError, UnauthenticatedError } from '../../src/graphql/errors';
+import { ForbiddenError, UnauthenticatedError } from '../../src/errors';
 import { ALL_SCOPES, SCOPE } from '../../src/auth/scopes';
 import {
   hasAnyScope,

@@ -3,7 +3,7 @@
  * gives up, and the isolation it runs at. A real InnoDB deadlock on MariaDB; simulated driver
  * errors on both databases (the helper sees only their codes).
  */
-import { ConflictError, MSG_CHANGED } from '../../src/graphql/errors';
+import { ConflictError, MSG_CHANGED } from '../../src/errors';
 import { limits, setLimits } from '../../src/limits';
 import { transactionStats, withTransaction } from '../../src/db/transaction';
 import { createTestDatabase, DB_CLIENT, type TestDatabase } from '../helpers/db';
@@ -56,7 +56,7 @@ test('gives up after DB_TX_MAX_ATTEMPTS with the contract’s 409, never a 500',
   const { result, calls } = await attempts([deadlock, deadlock, deadlock, deadlock]);
   expect(calls).toBe(3);
   expect(result).toBeInstanceOf(ConflictError);
-  expect(result).toMatchObject({ message: MSG_CHANGED, extensions: { code: 'CONFLICT' } });
+  expect(result).toMatchObject({ message: MSG_CHANGED, kind: 'CONFLICT' });
   expect(transactionStats().gaveUp).toBe(before.gaveUp + 1);
   expect(transactionStats().retries.deadlock).toBe(before.retries.deadlock + 2);
 });

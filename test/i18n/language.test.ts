@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { BadInputError } from '../../src/graphql/errors';
+import { BadInputError } from '../../src/errors';
 import {
   isLanguageTag,
   normalizeLocalizedInput,

@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root
 import { SCOPE } from '../../auth/scopes';
 import { hasScope, requireScope, type Viewer } from '../../auth/viewer';
 import type { Context } from '../../graphql/context';
-import { notFound } from '../../graphql/errors';
+import { notFound } from '../../errors';
 import { customerById, legalEntityById } from '../catalog/catalog.loaders';
 import { Customer, type CustomerRecord, LegalEntity, type LegalEntityRecord } from '../catalog/catalog.type';
 import { ownMembership } from '../segments/segment.access';

@@ -1,4 +1,4 @@
-import { BadInputError } from '../../graphql/errors';
+import { BadInputError } from '../../errors';
 import type { JsonObject } from '../segments/segment.type';
 import {
   checkId,

@@ -3,7 +3,7 @@ import type { Database } from '../../db/knex';
 import { inLockOrder } from '../../db/lock-order';
 import { withTransaction } from '../../db/transaction';
 import { jsonOrNull, parseJson, toInt, toMetadata } from '../../db/rows';
-import { ConflictError, MSG_CHANGED, notFound } from '../../graphql/errors';
+import { ConflictError, MSG_CHANGED, notFound } from '../../errors';
 import { makeResolver } from '../../query/fields';
 import type { Paging } from '../../query/paging';
 import type { Sql } from '../../query/json-sql';

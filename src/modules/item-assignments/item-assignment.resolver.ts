@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root
 import { SCOPE } from '../../auth/scopes';
 import { hasScope, requireScope } from '../../auth/viewer';
 import type { Context } from '../../graphql/context';
-import { notFound } from '../../graphql/errors';
+import { notFound } from '../../errors';
 import { categoryById, productById } from '../catalog/catalog.loaders';
 import { unknownCategory, unknownProduct } from '../catalog/catalog.repository';
 import { Item, type CategoryRecord, type ProductRecord } from '../catalog/catalog.type';

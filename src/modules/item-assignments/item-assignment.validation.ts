@@ -1,4 +1,4 @@
-import { BadInputError } from '../../graphql/errors';
+import { BadInputError } from '../../errors';
 import { checkId, optionalJsonObject, optionalMixinSchemas, optionalObject, optionalVersion } from '../shared/validate';
 import type { ItemAssignmentBulkDraft, ItemAssignmentDraft } from './item-assignment.repository';
 import type { ItemAssignmentBulkInput, ItemAssignmentInput } from './item-assignment.inputs';

@@ -1,6 +1,6 @@
 import { SCOPE } from '../../auth/scopes';
 import { hasScope, type Viewer } from '../../auth/viewer';
-import { ForbiddenError } from '../../graphql/errors';
+import { ForbiddenError } from '../../errors';
 import { checkId } from '../shared/validate';
 import type { SegmentFilter } from './segment.repository';
 

@@ -1,5 +1,5 @@
 import { applyPatch, JsonPatchError, type Operation, validate } from 'fast-json-patch';
-import { BadInputError } from '../../graphql/errors';
+import { BadInputError } from '../../errors';
 import { limits } from '../../limits';
 import { checkJsonDepth } from '../shared/input-limits';
 import { isPlainObject } from '../shared/validate';

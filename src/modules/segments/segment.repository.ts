@@ -4,7 +4,7 @@ import { isDuplicateKey } from '../../db/errors';
 import { inLockOrder } from '../../db/lock-order';
 import { withTransaction } from '../../db/transaction';
 import { jsonOrNull, msToDate, parseJson, toInt, toMetadata } from '../../db/rows';
-import { BadInputError, ConflictError, MSG_ALREADY_EXISTS, MSG_CHANGED, notFound } from '../../graphql/errors';
+import { BadInputError, ConflictError, MSG_ALREADY_EXISTS, MSG_CHANGED, notFound } from '../../errors';
 import { makeResolver } from '../../query/fields';
 import type { Paging } from '../../query/paging';
 import type { Sql } from '../../query/json-sql';

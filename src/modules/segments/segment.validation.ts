@@ -1,4 +1,4 @@
-import { BadInputError } from '../../graphql/errors';
+import { BadInputError } from '../../errors';
 import { normalizeLocalizedInput } from '../../i18n/language';
 import { limits } from '../../limits';
 import {

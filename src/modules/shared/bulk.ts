@@ -1,4 +1,4 @@
-import { BadInputError } from '../../graphql/errors';
+import { BadInputError } from '../../errors';
 
 /** One element's outcome in a bulk operation; `index` is added when the list is returned. */
 export interface BulkOutcome {

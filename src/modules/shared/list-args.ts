@@ -1,5 +1,5 @@
 import type { Dialect } from '../../db/knex';
-import { BadInputError } from '../../graphql/errors';
+import { BadInputError } from '../../errors';
 import type { FieldResolver } from '../../query/fields';
 import { type Paging, parsePaging } from '../../query/paging';
 import { compileTerm } from '../../query/q-compile';

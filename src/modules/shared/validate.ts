@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { BadInputError } from '../../graphql/errors';
+import { BadInputError } from '../../errors';
 import { limits } from '../../limits';
 import { checkJsonDocument, checkLength } from './input-limits';
 

@@ -3,7 +3,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { SCOPE } from '../../auth/scopes';
 import { hasScope, requireScope } from '../../auth/viewer';
 import type { Context } from '../../graphql/context';
-import { BadInputError, ForbiddenError } from '../../graphql/errors';
+import { BadInputError, ForbiddenError } from '../../errors';
 import { pickLocalized } from '../../i18n/language';
 import { ownMembership } from '../segments/segment.access';
 import { type LocalizedMap, Validity } from '../segments/segment.type';

@@ -1,5 +1,5 @@
 import { SCOPE } from '../../auth/scopes';
-import { BadInputError, notFound } from '../../graphql/errors';
+import { BadInputError, notFound } from '../../errors';
 import {
   type ItemType,
   RestDeleteItemAssignmentDocument,

@@ -1,5 +1,5 @@
 import { SCOPE } from '../../auth/scopes';
-import { notFound } from '../../graphql/errors';
+import { notFound } from '../../errors';
 import {
   RestCreateSegmentDocument,
   RestCreateSegmentsDocument,

@@ -1,5 +1,5 @@
 import { SCOPE } from '../../auth/scopes';
-import { BadInputError } from '../../graphql/errors';
+import { BadInputError } from '../../errors';
 import { checkId, isPlainObject } from '../../modules/shared/validate';
 import { RestCategoryTreesDocument, RestMatchItemsDocument } from '../__generated__/operations';
 import { type AnyRoute, type RestRequest, route } from '../adapter';
