@@ -15,6 +15,7 @@ import { mountRoutes } from './rest/adapter';
 import { registerBodyDrain } from './http/body-drain';
 import { answerFrameworkError, registerErrorShapes } from './http/errors';
 import { sendProblem } from './http/faces';
+import { readiness, registerHealth } from './http/health';
 import { registerIdentify } from './http/identify';
 import { registerJsonBody } from './http/json-body';
 import { type Lifecycle, registerLifecycle } from './http/lifecycle';
@@ -108,11 +109,9 @@ export async function buildApp({
   registerServerErrorLog(app);
 
   const lifecycle = registerLifecycle(app);
-  app.get('/health', async (_req, reply) => {
-    if (lifecycle.draining) return reply.code(503).send({ status: 'draining' });
-    const ok = await isReachable(db);
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'database unreachable' });
-  });
+  // One readiness answer for /health and /health/ready (http/health.ts).
+  const ready = readiness(lifecycle, () => isReachable(db));
+  registerHealth(app, ready);
 
   // GraphQL: a refused token is a 401 before the body is read; without a token only
   // introspection passes (graphql/apollo.ts).

@@ -5,6 +5,7 @@ import { signToken } from '../../src/auth/token';
 import { type Config, loadConfig } from '../../src/config';
 import type { Database } from '../../src/db/knex';
 import type { Services } from '../../src/graphql/context';
+import type { Lifecycle } from '../../src/http/lifecycle';
 import { createTestDatabase } from './db';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -21,6 +22,7 @@ export interface TokenOptions {
 export interface TestApp {
   app: FastifyInstance;
   services: Services;
+  lifecycle: Lifecycle;
   db: Database;
   config: Config;
   token: (opts?: TokenOptions) => Promise<string>;
@@ -49,7 +51,7 @@ export async function startTestApp(
   const tdb = await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', AUTH_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env });
   config.db = tdb.config;
-  const { app, services } = await buildApp({ config, db: tdb.db, logStream: opts.logStream });
+  const { app, services, lifecycle } = await buildApp({ config, db: tdb.db, logStream: opts.logStream });
   await app.ready();
   const token = (o: TokenOptions = {}) =>
     signToken(TEST_SECRET, {
@@ -63,6 +65,7 @@ export async function startTestApp(
   return {
     app,
     services,
+    lifecycle,
     db: tdb.db,
     config,
     token,
