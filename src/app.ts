@@ -12,6 +12,7 @@ import { documentTooDeep } from './graphql/document-depth';
 import { type Context, createContext, createServices, languageOf, type Services } from './graphql/context';
 import { getSchema } from './graphql/schema';
 import { mountRoutes } from './rest/adapter';
+import { answeredBeforeRouting } from './http/answered';
 import { registerBodyDrain } from './http/body-drain';
 import { answerFrameworkError, registerErrorShapes } from './http/errors';
 import { sendProblem } from './http/faces';
@@ -19,6 +20,7 @@ import { readiness, registerHealth } from './http/health';
 import { registerIdentify } from './http/identify';
 import { registerJsonBody } from './http/json-body';
 import { type Lifecycle, registerLifecycle } from './http/lifecycle';
+import { registerMetrics } from './http/metrics';
 import { registerRateLimit } from './http/rate-limit';
 import { registerSecurityHeaders } from './http/security';
 import { registerServerErrorLog } from './http/server-errors';
@@ -84,14 +86,20 @@ export async function buildApp({
     routerOptions: { maxParamLength: 500 },
     // Fastify takes a hop count too (documented), though its types leave numbers out.
     trustProxy: config.trustProxy as boolean | string[],
-    // Bad percent-encoding and over-long path parameters, answered in the route's face.
-    frameworkErrors: (err, request, reply) => void answerFrameworkError(err, request, reply, BODY_LIMIT),
+    // Bad percent-encoding and over-long path parameters, answered in the route's face (and,
+    // as no hook runs for them, logged and counted through answered.ts).
+    frameworkErrors: (err, request, reply) => {
+      answeredBeforeRouting(request, reply);
+      void answerFrameworkError(err, request, reply, BODY_LIMIT);
+    },
   });
   const services = createServices(config, db, verifierFor(config));
   const schema = getSchema();
 
-  // Cross-cutting concerns, in the order they apply to a request: safe headers, CORS, who is
-  // calling (before the body is read), how much they may call, then the body and error shapes.
+  // Cross-cutting concerns, in the order they apply to a request: what watches it (metrics),
+  // safe headers, CORS, who is calling (before the body is read), how much they may call, then
+  // the body and error shapes.
+  registerMetrics(app, { db, config: config.metrics, operationNames: config.limits.metricsOperationNames });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -136,6 +136,12 @@ export const LIMIT_SPECS = {
     default: 1_000,
     description: 'the longest backoff between two attempts of a write transaction, in milliseconds',
   },
+  metricsOperationNames: {
+    env: 'METRICS_OPERATION_NAMES',
+    default: 100,
+    description:
+      'distinct GraphQL operation names /metrics labels (clients choose them); later ones, and names over 100 characters, count as `other`',
+  },
 } satisfies Record<string, LimitSpec>;
 
 export type LimitName = keyof typeof LIMIT_SPECS;
