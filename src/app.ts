@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import cors from '@fastify/cors';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { Config } from './config';
@@ -12,6 +12,7 @@ import { documentTooDeep } from './graphql/document-depth';
 import { type Context, createContext, createServices, languageOf, type Services } from './graphql/context';
 import { getSchema } from './graphql/schema';
 import { mountRoutes } from './rest/adapter';
+import { registerAccessLog } from './http/access-log';
 import { answeredBeforeRouting } from './http/answered';
 import { registerBodyDrain } from './http/body-drain';
 import { answerFrameworkError, registerErrorShapes } from './http/errors';
@@ -20,6 +21,7 @@ import { readiness, registerHealth } from './http/health';
 import { registerIdentify } from './http/identify';
 import { registerJsonBody } from './http/json-body';
 import { type Lifecycle, registerLifecycle } from './http/lifecycle';
+import { createLogger } from './http/logger';
 import { registerMetrics } from './http/metrics';
 import { registerRateLimit } from './http/rate-limit';
 import { registerSecurityHeaders } from './http/security';
@@ -73,7 +75,9 @@ export async function buildApp({
 }): Promise<BuiltApp> {
   setLimits(config.limits);
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, ...(logStream ? { stream: logStream } : {}) },
+    loggerInstance: createLogger(config, logStream),
+    // One access line per request instead of Fastify's two (http/access-log.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     // A caller's (or load balancer's) X-Request-Id is kept when it is a plain token, so one id
     // follows a request across services; otherwise a fresh UUID. Echoed in every answer.
     requestIdHeader: false,
@@ -96,10 +100,11 @@ export async function buildApp({
   const services = createServices(config, db, verifierFor(config));
   const schema = getSchema();
 
-  // Cross-cutting concerns, in the order they apply to a request: what watches it (metrics),
-  // safe headers, CORS, who is calling (before the body is read), how much they may call, then
-  // the body and error shapes.
+  // Cross-cutting concerns, in the order they apply to a request: what watches it (metrics,
+  // access log), safe headers, CORS, who is calling (before the body is read), how much they may
+  // call, then the body and error shapes.
   registerMetrics(app, { db, config: config.metrics, operationNames: config.limits.metricsOperationNames });
+  registerAccessLog(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

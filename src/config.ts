@@ -70,6 +70,11 @@ export interface Config {
   /** Load the demo tenant into an empty database at start-up (development only). */
   seedDemo: boolean;
   logLevel: string;
+  /**
+   * LOG_FORMAT: `json` (one JSON object a line) or `pretty` (pino-pretty, for people). Unset:
+   * pretty in development when stdout is a terminal, JSON otherwise.
+   */
+  logFormat: 'json' | 'pretty';
   metrics: MetricsConfig;
   /** Bounds on input and work per request (limits.ts). */
   limits: Limits;
@@ -139,6 +144,7 @@ export function loadConfig(env: Env = process.env): Config {
     debugErrors: bool(env, 'DEBUG_ERRORS', false),
     seedDemo: bool(env, 'SEED_DEMO', nodeEnv === 'development'),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    logFormat: logFormat(env.LOG_FORMAT, nodeEnv === 'development' && process.stdout.isTTY === true),
     metrics: {
       port: env.METRICS_PORT ? int(env, 'METRICS_PORT', 0) : undefined,
       host: env.METRICS_HOST || env.HOST || '127.0.0.1',
@@ -153,6 +159,12 @@ export function loadConfig(env: Env = process.env): Config {
     },
     trustProxy: trustProxy(env.TRUST_PROXY),
   };
+}
+
+function logFormat(raw: string | undefined, terminal: boolean): 'json' | 'pretty' {
+  if (raw === undefined || raw === '') return terminal ? 'pretty' : 'json';
+  if (raw === 'json' || raw === 'pretty') return raw;
+  throw new ConfigError(`LOG_FORMAT must be json or pretty, got "${raw}"`);
 }
 
 function limitsFrom(env: Env): Limits {

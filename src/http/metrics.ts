@@ -7,6 +7,7 @@ import type { Database } from '../db/knex';
 import { countQueriesOf, type QueryCount } from '../db/query-counter';
 import { sendProblem } from './faces';
 import { onAnswered } from './answered';
+import { droppedLogLines } from './logger';
 import { serveMetricsPort } from './metrics-port';
 
 declare module 'fastify' {
@@ -97,6 +98,15 @@ export function registerMetrics(
       })
     : undefined;
   poolGauges(registry, db);
+  new Counter({
+    name: 'log_lines_dropped_total',
+    help: 'Log lines dropped because stdout did not keep up (more than 16 MiB waiting)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(droppedLogLines());
+    },
+  });
 
   app.decorateRequest('queryCount', null);
   if (perRequest) {
