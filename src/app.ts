@@ -26,6 +26,7 @@ import { registerMetrics } from './http/metrics';
 import { registerRateLimit } from './http/rate-limit';
 import { registerSecurityHeaders } from './http/security';
 import { registerServerErrorLog } from './http/server-errors';
+import { registerTraceRoute } from './http/trace-route';
 import { routes } from './rest/routes';
 import { limits, setLimits } from './limits';
 
@@ -100,9 +101,10 @@ export async function buildApp({
   const services = createServices(config, db, verifierFor(config));
   const schema = getSchema();
 
-  // Cross-cutting concerns, in the order they apply to a request: what watches it (metrics,
-  // access log), safe headers, CORS, who is calling (before the body is read), how much they may
-  // call, then the body and error shapes.
+  // Cross-cutting concerns, in the order they apply to a request: what watches it (trace name,
+  // metrics, access log), safe headers, CORS, who is calling (before the body is read), how much
+  // they may call, then the body and error shapes.
+  registerTraceRoute(app);
   registerMetrics(app, { db, config: config.metrics, operationNames: config.limits.metricsOperationNames });
   registerAccessLog(app);
   app.addHook('onRequest', async (request, reply) => {

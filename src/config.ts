@@ -44,9 +44,16 @@ export interface MetricsConfig {
   /**
    * METRICS_SQL_PER_REQUEST: the statements-per-request histogram. It follows each request's
    * async work (AsyncLocalStorage), which costs Node 20 about a sixth of the CPU of a primary-key
-   * read; so it is off by default.
+   * read; so it is off by default, except with tracing on, which follows that work already.
    */
   sqlPerRequest: boolean;
+}
+
+/** Tracing is on when an OTLP endpoint is configured through the standard variables. */
+export interface TracingConfig {
+  enabled: boolean;
+  /** OTEL_SERVICE_NAME, or this service's name. */
+  serviceName: string;
 }
 
 export interface Config {
@@ -149,7 +156,7 @@ export function loadConfig(env: Env = process.env): Config {
       port: env.METRICS_PORT ? int(env, 'METRICS_PORT', 0) : undefined,
       host: env.METRICS_HOST || env.HOST || '127.0.0.1',
       token: env.METRICS_TOKEN || undefined,
-      sqlPerRequest: bool(env, 'METRICS_SQL_PER_REQUEST', false),
+      sqlPerRequest: bool(env, 'METRICS_SQL_PER_REQUEST', tracingConfig(env).enabled),
     },
     limits: limitsFrom(env),
     rateLimit: {
@@ -165,6 +172,17 @@ function logFormat(raw: string | undefined, terminal: boolean): 'json' | 'pretty
   if (raw === undefined || raw === '') return terminal ? 'pretty' : 'json';
   if (raw === 'json' || raw === 'pretty') return raw;
   throw new ConfigError(`LOG_FORMAT must be json or pretty, got "${raw}"`);
+}
+
+/**
+ * Read on its own, before anything else is loaded (tracing/register.ts): instrumentation has to
+ * be in place before the modules it instruments are required. The OTLP exporter reads the rest
+ * of the standard OTEL_* variables (headers, timeout, protocol) itself.
+ */
+export function tracingConfig(env: Env = process.env): TracingConfig {
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const disabled = /^true$/i.test(env.OTEL_SDK_DISABLED ?? '') || env.OTEL_TRACES_EXPORTER === 'none';
+  return { enabled: Boolean(endpoint) && !disabled, serviceName: env.OTEL_SERVICE_NAME || 'customer-segment-gateway' };
 }
 
 function limitsFrom(env: Env): Limits {

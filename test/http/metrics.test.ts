@@ -236,6 +236,8 @@ test('settings', () => {
   });
   expect(loadConfig({ ...env, METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' }).metrics.host).toBe('10.0.0.5');
   expect(() => loadConfig({ ...env, METRICS_PORT: 'high' })).toThrow(/METRICS_PORT/);
+  // Tracing follows each request's async work already: the histogram comes with it.
+  expect(loadConfig({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).metrics.sqlPerRequest).toBe(true);
   expect(loadConfig({ ...env, METRICS_SQL_PER_REQUEST: 'true' }).metrics.sqlPerRequest).toBe(true);
   expect(loadConfig({ ...env, METRICS_OPERATION_NAMES: '5' }).limits.metricsOperationNames).toBe(5);
 });
