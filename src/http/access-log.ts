@@ -5,11 +5,17 @@ import { onAnswered } from './answered';
 /** Probes and scrapes: polled every few seconds by machines, logged only at debug. */
 const QUIET = /^\/(health|metrics)(\/|$)/;
 
-/** Client-chosen text (GraphQL operation names, unmatched paths) is cut to this in a log line. */
+/** Client-chosen text (GraphQL operation names, unmatched paths, path tenants) is cut to this in a log line. */
 const MAX_TEXT = 200;
 
 function cut(text: string): string {
   return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
+}
+
+/** The path's {tenant} when no token named one: unverified text, so cut like the rest. */
+function tenantInPath(request: FastifyRequest): string | undefined {
+  const tenant = (request.params as { tenant?: unknown } | null | undefined)?.tenant;
+  return typeof tenant === 'string' ? cut(tenant) : undefined;
 }
 
 /**
@@ -36,7 +42,7 @@ function logRequest(this: Levels, request: FastifyRequest, reply: FastifyReply):
         url: route === undefined ? cut((request.raw.url ?? '').split('?')[0]) : undefined,
         status: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 100) / 100,
-        tenant: request.viewer?.tenant ?? (request.params as { tenant?: string } | undefined)?.tenant,
+        tenant: request.viewer?.tenant ?? tenantInPath(request),
         // Undefined on requests refused while routing (no request decorations there).
         operation: operation ? cut(operation) : undefined,
       },

@@ -152,6 +152,13 @@ describe('at info', () => {
     expect(cases.map((c) => c.status)).toEqual([400, 415, 400, 404, 401, 401, 400, 400, 400, 400, 414, 404]);
   });
 
+  test('a tenant only the path names is cut like other client text', async () => {
+    const { reqId, status } = await send(`/customer-segment/${'t'.repeat(300)}/segments`, {}, false);
+    expect(status).toBe(401);
+    const [line] = await settle(lines, reqId, true);
+    expect(line.tenant?.length).toBe(201);
+  });
+
   test('a path no route matches: route null, the path without its query', async () => {
     const { reqId } = await send('/no/such/path?secret=1');
     const [line] = await settle(lines, reqId, true);
