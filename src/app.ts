@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import cors from '@fastify/cors';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { Config } from './config';
@@ -13,16 +13,22 @@ import { documentTooDeep } from './graphql/document-depth';
 import { type Context, createContext, createServices, languageOf, type Services } from './graphql/context';
 import { getSchema } from './graphql/schema';
 import { mountRoutes } from './rest/adapter';
+import { registerAccessLog } from './http/access-log';
+import { answeredBeforeRouting } from './http/answered';
 import { registerBodyDrain } from './http/body-drain';
 import { registerDocs } from './http/docs';
 import { answerFrameworkError, registerErrorShapes } from './http/errors';
 import { sendProblem } from './http/faces';
+import { readiness, registerHealth } from './http/health';
 import { registerIdentify } from './http/identify';
 import { registerJsonBody } from './http/json-body';
 import { type Lifecycle, registerLifecycle } from './http/lifecycle';
+import { createLogger } from './http/logger';
+import { registerMetrics } from './http/metrics';
 import { registerRateLimit } from './http/rate-limit';
 import { registerSecurityHeaders } from './http/security';
 import { registerServerErrorLog } from './http/server-errors';
+import { registerTraceRoute } from './http/trace-route';
 import { routes } from './rest/routes';
 import { limits, setLimits } from './limits';
 
@@ -72,7 +78,9 @@ export async function buildApp({
 }): Promise<BuiltApp> {
   setLimits(config.limits);
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, ...(logStream ? { stream: logStream } : {}) },
+    loggerInstance: createLogger(config, logStream),
+    // One access line per request instead of Fastify's two (http/access-log.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     // A caller's (or load balancer's) X-Request-Id is kept when it is a plain token, so one id
     // follows a request across services; otherwise a fresh UUID. Echoed in every answer.
     requestIdHeader: false,
@@ -85,14 +93,22 @@ export async function buildApp({
     routerOptions: { maxParamLength: 500 },
     // Fastify takes a hop count too (documented), though its types leave numbers out.
     trustProxy: config.trustProxy as boolean | string[],
-    // Bad percent-encoding and over-long path parameters, answered in the route's face.
-    frameworkErrors: (err, request, reply) => void answerFrameworkError(err, request, reply, BODY_LIMIT),
+    // Bad percent-encoding and over-long path parameters, answered in the route's face (and,
+    // as no hook runs for them, logged and counted through answered.ts).
+    frameworkErrors: (err, request, reply) => {
+      answeredBeforeRouting(request, reply);
+      void answerFrameworkError(err, request, reply, BODY_LIMIT);
+    },
   });
   const services = createServices(config, db, verifierFor(config));
   const schema = getSchema();
 
-  // Cross-cutting concerns, in the order they apply to a request: safe headers, CORS, who is
-  // calling (before the body is read), how much they may call, then the body and error shapes.
+  // Cross-cutting concerns, in the order they apply to a request: what watches it (trace name,
+  // metrics, access log), safe headers, CORS, who is calling (before the body is read), how much
+  // they may call, then the body and error shapes.
+  registerTraceRoute(app);
+  registerMetrics(app, { db, config: config.metrics, operationNames: config.limits.metricsOperationNames });
+  registerAccessLog(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -110,12 +126,10 @@ export async function buildApp({
   registerServerErrorLog(app);
 
   const lifecycle = registerLifecycle(app);
-  // Within HEALTH_TIMEOUT_MS whatever the database does: a load balancer must get its answer.
-  app.get('/health', async (_req, reply) => {
-    if (lifecycle.draining) return reply.code(503).send({ status: 'draining' });
-    if (await isReachable(db, config.limits.healthTimeoutMs)) return reply.send({ status: 'ok' });
-    return reply.code(503).header('retry-after', String(UNAVAILABLE_RETRY_AFTER_S)).send({ status: 'database unreachable' });
-  });
+  // One readiness answer for /health and /health/ready (http/health.ts), within HEALTH_TIMEOUT_MS
+  // whatever the database does: a load balancer must get its answer.
+  const ready = readiness(lifecycle, () => isReachable(db, config.limits.healthTimeoutMs));
+  registerHealth(app, ready);
 
   // GraphQL: a refused token is a 401 before the body is read; without a token only
   // introspection passes (graphql/apollo.ts).

@@ -157,6 +157,12 @@ export const LIMIT_SPECS = {
     default: 1_000,
     description: '`/health` answers 503 when the database has not answered within this time',
   },
+  metricsOperationNames: {
+    env: 'METRICS_OPERATION_NAMES',
+    default: 100,
+    description:
+      'distinct GraphQL operation names /metrics labels (clients choose them); later ones, and names over 100 characters, count as `other`',
+  },
 } satisfies Record<string, LimitSpec>;
 
 export type LimitName = keyof typeof LIMIT_SPECS;

@@ -1,3 +1,5 @@
+// First: tracing (when configured) must hook require before http, graphql, knex and mysql2 load.
+import { tracing } from './tracing/register';
 import 'reflect-metadata';
 import { buildApp } from './app';
 import { signToken } from './auth/token';
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
         timeoutMs: cfg.limits.shutdownTimeoutMs,
       });
       app.log.info(forced ? 'stopped (some requests were cut at the deadline)' : 'stopped');
+      await tracing?.shutdown();
       process.exit(0);
     } catch (err) {
       app.log.error({ err }, 'shutdown failed');

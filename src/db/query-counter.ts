@@ -1,28 +1,39 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /**
- * Counts the SQL statements a unit of work sends (BEGIN/COMMIT included). Tests and benchmarks
- * open a scope around a request and read the count; outside a scope counting costs one lookup.
+ * Counts the SQL statements a unit of work sends (BEGIN/COMMIT included). Each HTTP request runs
+ * in a scope of its own (metrics.ts reports the count); tests and benchmarks open scopes around
+ * whole requests to read the statements too. Scopes nest: a statement counts in its scope and in
+ * every scope around it.
  */
-interface Counter {
+export interface QueryCount {
   count: number;
-  sql: string[];
+  /** The statements' text, kept only where asked for (tests); null in a request's scope. */
+  sql: string[] | null;
+  parent: QueryCount | undefined;
 }
 
-const store = new AsyncLocalStorage<Counter>();
+const store = new AsyncLocalStorage<QueryCount>();
 
 export function countQuery(q: { sql?: string }): void {
-  const c = store.getStore();
-  if (c) {
+  for (let c = store.getStore(); c; c = c.parent) {
     c.count++;
-    if (q.sql) c.sql.push(q.sql);
+    if (c.sql && q.sql) c.sql.push(q.sql);
   }
 }
 
+/** Runs `fn` (and everything it starts) in a new counting scope; returns the scope to read later. */
+export function countQueriesOf(fn: () => void): QueryCount {
+  const counter: QueryCount = { count: 0, sql: null, parent: store.getStore() };
+  store.run(counter, fn);
+  return counter;
+}
+
 export function withQueryCount<T>(fn: () => Promise<T>): Promise<{ result: T; count: number; sql: string[] }> {
-  const counter: Counter = { count: 0, sql: [] };
+  const sql: string[] = [];
+  const counter: QueryCount = { count: 0, sql, parent: store.getStore() };
   return store.run(counter, async () => {
     const result = await fn();
-    return { result, count: counter.count, sql: counter.sql };
+    return { result, count: counter.count, sql };
   });
 }

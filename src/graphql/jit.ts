@@ -16,6 +16,7 @@ import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
 import { documentBytes } from './document-store';
 import { isIntrospectionOnly } from './introspection';
+import { tracingHooks } from '../tracing/hooks';
 
 export type Run = (contextValue: unknown, variables: Record<string, unknown> | undefined) => Promise<ExecutionResult>;
 
@@ -36,7 +37,7 @@ export function compileOperation(
   const defaults = (op?.variableDefinitions ?? [])
     .filter((d) => d.defaultValue !== undefined)
     .map((d) => [d.variable.name.value, valueFromASTUntyped(d.defaultValue as never)] as const);
-  return async (contextValue, variables) => {
+  const run: Run = async (contextValue, variables) => {
     let vars = variables ?? {};
     for (const [name, value] of defaults) if (vars[name] === undefined) vars = { ...vars, [name]: value };
     const result = (await query.query(undefined, contextValue, vars)) as ExecutionResult;
@@ -51,6 +52,9 @@ export function compileOperation(
     }
     return result.errors?.length ? { ...result, errors: result.errors.map(withExtensions) } : result;
   };
+  // Tracing on: each run is a span (the GraphQL instrumentation only sees graphql-js's execute).
+  const hooks = tracingHooks();
+  return hooks ? hooks.traceOperation(run, op?.operation ?? 'query', op?.name?.value) : run;
 }
 
 /**

@@ -5,6 +5,7 @@ import { signToken } from '../../src/auth/token';
 import { type Config, type DbConfig, loadConfig } from '../../src/config';
 import { type Database, openDatabase } from '../../src/db/knex';
 import type { Services } from '../../src/graphql/context';
+import type { Lifecycle } from '../../src/http/lifecycle';
 import { createTestDatabase } from './db';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -21,6 +22,7 @@ export interface TokenOptions {
 export interface TestApp {
   app: FastifyInstance;
   services: Services;
+  lifecycle: Lifecycle;
   db: Database;
   config: Config;
   token: (opts?: TokenOptions) => Promise<string>;
@@ -61,7 +63,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
   const config = loadConfig({ NODE_ENV: 'test', AUTH_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env });
   config.db = opts.dbVia ? opts.dbVia(tdb.config) : tdb.config;
   const db = opts.dbVia ? openDatabase(config.db, config.limits, SILENT_KNEX_LOG) : tdb.db;
-  const { app, services } = await buildApp({ config, db, logStream: opts.logStream });
+  const { app, services, lifecycle } = await buildApp({ config, db, logStream: opts.logStream });
   await app.ready();
   const token = (o: TokenOptions = {}) =>
     signToken(TEST_SECRET, {
@@ -75,6 +77,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
   return {
     app,
     services,
+    lifecycle,
     db,
     config,
     token,
