@@ -95,7 +95,9 @@ function links(config: Config): Record<string, Link> {
     docs: { href: DOCS, title: 'REST API documentation: read and try the contract with a token' },
     openapi: { href: OPENAPI_JSON, title: 'The REST contract (OpenAPI 3.0, JSON) as served here' },
     openapiYaml: { href: OPENAPI_YAML, title: 'The same in YAML' },
-    health: { href: '/health', title: 'Health: 200 when the database answers' },
+    health: { href: '/health', title: 'Health: 200 when the database answers and the service is not draining' },
+    live: { href: '/health/live', title: 'Liveness: 200 while the process answers' },
+    ready: { href: '/health/ready', title: 'Readiness: like /health' },
   };
 }
 

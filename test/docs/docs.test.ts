@@ -150,6 +150,8 @@ describe('the index at /', () => {
       openapi: '/customer-segment/openapi.json',
       openapiYaml: '/customer-segment/openapi.yaml',
       health: '/health',
+      live: '/health/live',
+      ready: '/health/ready',
     });
     expect(res.json().links.graphql.title).toMatch(/Apollo Sandbox/);
   });
@@ -157,7 +159,7 @@ describe('the index at /', () => {
   test('a browser gets a page of the same links', async () => {
     const res = await get('/', { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' });
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
-    for (const href of ['/graphql', '/docs', '/customer-segment/openapi.json', '/health']) {
+    for (const href of ['/graphql', '/docs', '/customer-segment/openapi.json', '/health', '/health/live', '/health/ready']) {
       expect(res.body).toContain(`<a href="${href}">`);
     }
   });

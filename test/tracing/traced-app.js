@@ -5,7 +5,7 @@
  * app on the database named in the environment, makes one REST and one GraphQL request over
  * HTTP, and prints the finished spans as one JSON line.
  */
-/* global process, console, fetch, setTimeout */
+/* global console, fetch, setTimeout */
 require('reflect-metadata');
 const path = require('node:path');
 const { InMemorySpanExporter } = require('@opentelemetry/sdk-trace-base');
