@@ -1,7 +1,11 @@
 /**
  * Parser for the `q` search language (docs/behaviour.md, "The `q` language").
  *
- *   q        := term (whitespace term)*
+ *   q        := item (whitespace item)*                     all items must hold (AND)
+ *   item     := 'NOT' whitespace item                      the item does not hold
+ *             | group (whitespace 'OR' whitespace group)*  at least one group holds
+ *             | term
+ *   group    := '(' q ')'
  *   term     := field ':' cond
  *   field    := [A-Za-z0-9_.-]+
  *   cond     := 'null' | 'exists' | 'missing'              (unquoted keywords)
@@ -12,6 +16,11 @@
  *             | '~' ['^'] like-text ['$']                  contains / starts / ends, case-insensitive
  *   value    := '"' chars with \" and \\ escapes '"' | bare text
  *   like-text:= '(' text, parentheses balanced, \ escapes ')' | '"' quoted '"' | bare text
+ *
+ * Groups, OR and NOT were added for segment rules. Every q that parsed before still parses to
+ * the same terms: no term starts with '(', and `NOT` or `OR` followed by whitespace could only
+ * have been a field name missing its ':' — an error. OR joins parenthesised groups only, so
+ * there is no precedence to remember: `(a:1 b:2) OR (c:3)`.
  *
  * The parser only produces a syntax tree of raw texts; what a value means (number, boolean,
  * instant, enum) depends on the field and is decided by q-compile.ts. Positions in messages are
@@ -36,16 +45,48 @@ export interface QTerm {
   position: number;
   cond: QCondition;
 }
+/** `(…) OR (…)`: each branch is a list of items that must all hold. A lone `(…)` has one branch. */
+export interface QOr {
+  kind: 'or';
+  position: number;
+  branches: QNode[][];
+}
+export interface QNot {
+  kind: 'not';
+  position: number;
+  item: QNode;
+}
+export type QNode = QTerm | QOr | QNot;
+
+export function isTerm(node: QNode): node is QTerm {
+  return 'field' in node;
+}
+
+/** Every term in a parsed q, however nested (fields to check, terms to count). */
+export function termsOf(nodes: readonly QNode[]): QTerm[] {
+  const out: QTerm[] = [];
+  const stack = [...nodes];
+  while (stack.length) {
+    const n = stack.pop() as QNode;
+    if (isTerm(n)) out.push(n);
+    else if (n.kind === 'not') stack.push(n.item);
+    else for (const b of n.branches) stack.push(...b);
+  }
+  return out;
+}
 
 export const MAX_Q_LENGTH = 4000;
 export const MAX_Q_TERMS = 50;
+/** Groups and NOTs nested in one another. */
+export const MAX_Q_NESTING = 8;
 
 const FIELD_CHAR = /[A-Za-z0-9_.-]/;
 const WS = /\s/;
 /** Characters that would make a bare value ambiguous; such values must be quoted. */
 const RESERVED_IN_BARE = new Set(['"', '(', ')']);
 
-export function parseQ(q: string): QTerm[] {
+/** The items of `q`, all of which must hold; each a term, a NOT, or an OR of groups. */
+export function parseQ(q: string): QNode[] {
   if (typeof q !== 'string') throw new QueryError('q: must be a string', 'q');
   if (q.length > MAX_Q_LENGTH) {
     throw new QueryError(`q: too long (${q.length} characters, at most ${MAX_Q_LENGTH})`, 'q');
@@ -56,23 +97,100 @@ export function parseQ(q: string): QTerm[] {
 class Parser {
   private pos = 0;
   private field: string | undefined;
+  private terms = 0;
+  private depth = 0;
+  /** Inside a group a bare value or ~text also ends at ')'. */
+  private groups = 0;
 
   constructor(private readonly src: string) {}
 
-  parse(): QTerm[] {
-    const terms: QTerm[] = [];
+  parse(): QNode[] {
+    const items = this.items(false);
+    if (!this.atEnd()) this.fail(`unexpected ')'`);
+    return items;
+  }
+
+  /** Items up to the end of input, or up to (not past) the ')' closing a group. */
+  private items(inGroup: boolean): QNode[] {
+    const items: QNode[] = [];
     this.skipWs();
-    while (!this.atEnd()) {
-      if (terms.length === MAX_Q_TERMS) {
-        throw new QueryError(`q: too many terms (at most ${MAX_Q_TERMS})`, 'q');
-      }
-      terms.push(this.term());
-      if (!this.atEnd() && !this.isWs(this.peek())) {
+    while (!this.atEnd() && !(inGroup && this.peek() === ')')) {
+      items.push(this.item());
+      if (!this.atEnd() && !this.isWs(this.peek()) && !(inGroup && this.peek() === ')')) {
         this.fail(`expected whitespace before the next term`);
       }
       this.skipWs();
     }
-    return terms;
+    return items;
+  }
+
+  private item(): QNode {
+    const position = this.pos;
+    if (this.keyword('NOT')) {
+      this.skipWs();
+      if (this.atEnd()) this.fail(`expected a term or a group after NOT`);
+      return { kind: 'not', position, item: this.nest(() => this.item()) };
+    }
+    if (this.peek() === '(') {
+      const branches = [this.itemGroup()];
+      for (;;) {
+        const save = this.pos;
+        this.skipWs();
+        if (!this.keyword('OR')) {
+          this.pos = save;
+          break;
+        }
+        this.skipWs();
+        if (this.peek() !== '(') this.fail(`OR joins parenthesised groups: expected '(' after OR`);
+        branches.push(this.itemGroup());
+      }
+      return { kind: 'or', position, branches };
+    }
+    if (this.terms === MAX_Q_TERMS) throw new QueryError(`q: too many terms (at most ${MAX_Q_TERMS})`, 'q');
+    this.terms++;
+    const term = this.term();
+    const save = this.pos;
+    this.skipWs();
+    if (this.keyword('OR')) this.fail(`OR joins parenthesised groups: write (…) OR (…)`, save);
+    this.pos = save;
+    return term;
+  }
+
+  private itemGroup(): QNode[] {
+    const open = this.pos;
+    this.pos++;
+    this.groups++;
+    let items: QNode[];
+    try {
+      items = this.nest(() => this.items(true));
+    } finally {
+      this.groups--;
+    }
+    if (this.atEnd()) this.fail(`missing ')' for '(' at position ${open}`);
+    if (items.length === 0) this.fail(`empty group`, open);
+    this.pos++;
+    return items;
+  }
+
+  /** Consumes `word` when it stands here followed by whitespace: the operator, not a field name. */
+  private keyword(word: string): boolean {
+    if (this.src.startsWith(word, this.pos) && this.isWs(this.src.charAt(this.pos + word.length))) {
+      this.pos += word.length;
+      return true;
+    }
+    return false;
+  }
+
+  private nest<T>(fn: () => T): T {
+    if (this.depth === MAX_Q_NESTING) {
+      throw new QueryError(`q: groups and NOT nested more than ${MAX_Q_NESTING} deep`, 'q');
+    }
+    this.depth++;
+    try {
+      return fn();
+    } finally {
+      this.depth--;
+    }
   }
 
   private term(): QTerm {
@@ -165,7 +283,8 @@ class Parser {
    */
   private value(ctx: 'top' | 'list'): QLiteral {
     if (this.atEnd()) this.fail('expected a value');
-    const isEnd = (ch: string): boolean => this.isWs(ch) || (ctx === 'list' && (ch === ',' || ch === ')'));
+    const isEnd = (ch: string): boolean =>
+      this.isWs(ch) || (ctx === 'list' && (ch === ',' || ch === ')')) || (this.groups > 0 && ch === ')');
     let lit: QLiteral;
     if (this.peek() === '"') {
       lit = { text: this.quoted(), quoted: true };
@@ -230,7 +349,7 @@ class Parser {
       }
     } else {
       const s = this.pos;
-      while (!this.atEnd() && !this.isWs(this.peek())) {
+      while (!this.atEnd() && !this.isWs(this.peek()) && !(this.groups > 0 && this.peek() === ')')) {
         if (RESERVED_IN_BARE.has(this.peek())) {
           this.fail(`unexpected '${this.peek()}' (write ~(text) or ~"text" for such text)`);
         }
@@ -242,7 +361,9 @@ class Parser {
         text = text.slice(0, -1);
       }
     }
-    if (!this.atEnd() && !this.isWs(this.peek())) this.fail('expected whitespace after the value');
+    if (!this.atEnd() && !this.isWs(this.peek()) && !(this.groups > 0 && this.peek() === ')')) {
+      this.fail('expected whitespace after the value');
+    }
     if (text === '') this.fail(`expected text after '~'`, start);
     return { op: 'like', text, anchorStart, anchorEnd };
   }

@@ -52,8 +52,25 @@ function daysInMonth(year: number, month: number): number {
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
+const RELATIVE = /^now(?:([+-])(\d{1,9})(ms|s|m|h|d|w))?$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/**
+ * An instant relative to now — `now`, `now-180d`, `now+2h` (units ms, s, m = minutes, h, d, w)
+ * — in epoch ms, or undefined when the literal is not one. Quoted text is never relative, so
+ * `"now"` still means the word. `now` is the caller's clock (an injected one in tests).
+ */
+export function relativeInstant(lit: QLiteral, now: number): number | undefined {
+  if (lit.quoted) return undefined;
+  const m = RELATIVE.exec(lit.text);
+  if (!m) return undefined;
+  if (!m[1]) return now;
+  const delta = Number(m[2]) * UNIT_MS[m[3]];
+  return m[1] === '-' ? now - delta : now + delta;
+}
+
 /** The bound value of `lit` for a typed column (strings as is, booleans as 0/1, instants as ms). */
-export function columnValue(field: ColumnField, lit: QLiteral, name: string): string | number {
+export function columnValue(field: ColumnField, lit: QLiteral, name: string, now: number = Date.now()): string | number {
   switch (field.kind) {
     case 'string':
       return lit.text;
@@ -74,10 +91,10 @@ export function columnValue(field: ColumnField, lit: QLiteral, name: string): st
       if (lit.text === 'false') return 0;
       throw new QueryError(`q: field "${name}" expects true or false, got "${lit.text}"`, 'q');
     case 'instant': {
-      const t = parseInstant(lit.text);
+      const t = relativeInstant(lit, now) ?? parseInstant(lit.text);
       if (t === undefined) {
         throw new QueryError(
-          `q: field "${name}" expects an ISO-8601 date-time (e.g. "2024-01-31T12:00:00Z"), got "${lit.text}"`,
+          `q: field "${name}" expects an ISO-8601 date-time (e.g. "2024-01-31T12:00:00Z") or now-180d, got "${lit.text}"`,
           'q',
         );
       }

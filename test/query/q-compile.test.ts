@@ -1,4 +1,5 @@
 import { applyQ, compileTerm } from '../../src/query/q-compile';
+import type { QTerm } from '../../src/query/q-parser';
 import { makeResolver } from '../../src/query/fields';
 import { parseQ, QueryError } from '../../src/query/q-parser';
 import { dialect, openTestDb, resolver, ROWS } from './db';
@@ -241,7 +242,7 @@ describe(`errors (${dialect})`, () => {
 
   it('refuses a column expression containing a placeholder', () => {
     const bad = makeResolver({ columns: { x: { column: 't.id = ?', kind: 'string' } } });
-    expect(() => compileTerm(parseQ('x:1')[0], bad, dialect)).toThrow(Error);
+    expect(() => compileTerm(parseQ('x:1')[0] as QTerm, bad, dialect)).toThrow(Error);
   });
 });
 
@@ -258,5 +259,44 @@ describe(`bound parameters (${dialect})`, () => {
   it('the table survives a DROP TABLE attempt', async () => {
     await match(`siteCode:"x'; DROP TABLE ${db.table}; --"`);
     expect(await match('')).toEqual(ALL);
+  });
+});
+
+cases('groups, OR and NOT', [
+  ['(status:ACTIVE siteCode:main) OR (score:>50)', ['a', 'A']],
+  ['(siteCode:main) OR (siteCode:x) OR (siteCode:null)', ['a', 'c', 'd']],
+  ['NOT status:ACTIVE', ['c', 'd', 'A']],
+  // A missing value does not match, so NOT keeps the row (SQL's NOT NULL would drop it).
+  ['NOT mixins.seg.tier:gold', except('a')],
+  ['NOT siteCode:main', except('a')],
+  ['NOT (status:ACTIVE) OR (score:<0)', ['c', 'A']],
+  ['status:ACTIVE NOT (mixins.seg.vip:true) OR (score:0)', ['b']],
+]);
+
+describe(`relative instants (${dialect})`, () => {
+  async function matchAt(q: string, now: number): Promise<string[]> {
+    const qb = db.from();
+    applyQ(qb, parseQ(q), resolver, dialect, now);
+    const rows: { id: string }[] = await qb;
+    return rows.map((r) => r.id).sort();
+  }
+  const at = Date.parse('2024-06-11T12:00:00Z');
+
+  it('on instant columns: now, now-Nd, now+Nh', async () => {
+    expect(await matchAt('validity.from:>=now-10d', at)).toEqual(['b', 'e']);
+    expect(await matchAt('validity.from:(>=now-200d AND <=now)', at)).toEqual(['a', 'b', 'd']);
+    expect(await matchAt('validity.from:(>=now-100d AND <=now)', at)).toEqual(['b']);
+    expect(await matchAt('validity.from:>now+1w', at)).toEqual(['e']);
+  });
+
+  it('the same rule answers differently as the clock crosses its boundary', async () => {
+    const boundary = Date.parse('2024-06-01T12:00:00Z') + 10 * 86_400_000;
+    expect(await matchAt('validity.from:>=now-10d', boundary)).toEqual(['b', 'e']);
+    expect(await matchAt('validity.from:>=now-10d', boundary + 1)).toEqual(['e']);
+  });
+
+  it('a quoted "now" is text; a bad unit is a 400 naming the field', async () => {
+    await expect(matchAt('validity.from:>"now-1d"', at)).rejects.toThrow(/expects an ISO-8601 date-time/);
+    await expect(matchAt('validity.from:>now-1y', at)).rejects.toThrow(/validity.from/);
   });
 });

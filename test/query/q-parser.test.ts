@@ -1,12 +1,16 @@
 import fc from 'fast-check';
-import { MAX_Q_LENGTH, MAX_Q_TERMS, parseQ, QueryError } from '../../src/query/q-parser';
-import type { QCondition } from '../../src/query/q-parser';
+import { isTerm, MAX_Q_LENGTH, MAX_Q_NESTING, MAX_Q_TERMS, parseQ, QueryError, termsOf } from '../../src/query/q-parser';
+import type { QCondition, QNode, QTerm } from '../../src/query/q-parser';
 
 const lit = (text: string, quoted = false) => ({ text, quoted });
 const cond = (q: string): QCondition => {
   const terms = parseQ(q);
   expect(terms).toHaveLength(1);
-  return terms[0].cond;
+  return asTerm(terms[0]).cond;
+};
+const asTerm = (n: QNode): QTerm => {
+  if (!isTerm(n)) throw new Error(`not a term: ${JSON.stringify(n)}`);
+  return n;
 };
 const error = (q: string): QueryError => {
   try {
@@ -34,7 +38,7 @@ describe('parseQ: terms', () => {
   });
 
   it('accepts dot paths, digits, _ and - in field names', () => {
-    const [t] = parseQ('mixins.segment_Attributes.member-ship2:x');
+    const t = asTerm(parseQ('mixins.segment_Attributes.member-ship2:x')[0]);
     expect(t.field).toBe('mixins.segment_Attributes.member-ship2');
   });
 });
@@ -228,7 +232,7 @@ describe('parseQ: properties', () => {
     fc.assert(
       fc.property(fc.array(token, { maxLength: 30 }), (parts) => {
         try {
-          const terms = parseQ(parts.join(''));
+          const terms = termsOf(parseQ(parts.join('')));
           for (const t of terms) expect(typeof t.field).toBe('string');
         } catch (e) {
           if (!only(e)) throw e;
@@ -245,5 +249,53 @@ describe('parseQ: properties', () => {
         expect(parseQ(`f:${quoted}`)).toEqual([{ field: 'f', position: 0, cond: { op: 'eq', value: lit(s, true) } }]);
       }),
     );
+  });
+});
+
+describe('parseQ: groups, OR and NOT (segment rules)', () => {
+  const t = (field: string, position: number, text: string) => ({ field, position, cond: { op: 'eq', value: lit(text) } });
+
+  it('a lone group, and groups joined by OR', () => {
+    expect(parseQ('(a:1 b:2)')).toEqual([{ kind: 'or', position: 0, branches: [[t('a', 1, '1'), t('b', 5, '2')]] }]);
+    expect(parseQ('(a:1) OR (b:2 c:3)  d:4')).toEqual([
+      { kind: 'or', position: 0, branches: [[t('a', 1, '1')], [t('b', 10, '2'), t('c', 14, '3')]] },
+      t('d', 20, '4'),
+    ]);
+  });
+
+  it('NOT before a term or a group, and nested', () => {
+    expect(parseQ('NOT a:1')).toEqual([{ kind: 'not', position: 0, item: t('a', 4, '1') }]);
+    expect(parseQ('NOT (a:1) OR (b:2)')).toEqual([
+      { kind: 'not', position: 0, item: { kind: 'or', position: 4, branches: [[t('a', 5, '1')], [t('b', 14, '2')]] } },
+    ]);
+    expect(parseQ('(NOT a:1 (b:2) OR (NOT c:3))')).toHaveLength(1);
+  });
+
+  it('a bare value or ~text ends at the ) that closes its group; lists and ranges still work inside', () => {
+    expect(parseQ('(a:x)')).toEqual([{ kind: 'or', position: 0, branches: [[t('a', 1, 'x')]] }]);
+    const ops = termsOf(parseQ('(n:~gold) OR (s:(A,B) v:(>=1 AND <5))')).map((x) => x.cond.op);
+    expect(ops.sort()).toEqual(['cmp', 'in', 'like']);
+  });
+
+  it('every q that parsed before parses to the same terms (NOT/OR need whitespace to be operators)', () => {
+    expect(parseQ('NOT:1 OR:2')).toEqual([t('NOT', 0, '1'), t('OR', 6, '2')]);
+    expect(parseQ('name.en:~(a b) status:(ACTIVE,INACTIVE)')).toHaveLength(2);
+  });
+
+  it('refuses what is ambiguous or unfinished, naming the position', () => {
+    expect(error('a:1 OR b:2').message).toMatch(/OR joins parenthesised groups/);
+    expect(error('(a:1) OR b:2').message).toMatch(/expected '\(' after OR/);
+    expect(error('(a:1').message).toMatch(/missing '\)' for '\(' at position 0/);
+    expect(error('()').message).toMatch(/empty group/);
+    expect(error('a:1)').message).toMatch(/unexpected '\)'/);
+    expect(error('NOT ').message).toMatch(/after NOT/);
+  });
+
+  it('bounds nesting and counts terms inside groups', () => {
+    const deep = (n: number) => `${'('.repeat(n)}a:1${')'.repeat(n)}`;
+    expect(parseQ(deep(MAX_Q_NESTING))).toHaveLength(1);
+    expect(error(deep(MAX_Q_NESTING + 1)).message).toMatch(/nested more than/);
+    const many = `(${Array.from({ length: MAX_Q_TERMS + 1 }, (_, i) => `f${i}:1`).join(' ')})`;
+    expect(error(many).message).toMatch(/too many terms/);
   });
 });

@@ -2,7 +2,7 @@ import type { Dialect } from '../../db/knex';
 import { BadInputError } from '../../errors';
 import type { FieldResolver } from '../../query/fields';
 import { type Paging, parsePaging } from '../../query/paging';
-import { compileTerm } from '../../query/q-compile';
+import { compileQ } from '../../query/q-compile';
 import type { Sql } from '../../query/json-sql';
 import { parseQ, QueryError } from '../../query/q-parser';
 import { parseSort, type SortKey } from '../../query/sort';
@@ -28,9 +28,9 @@ export interface ParsedList {
  */
 export function parseListArgs(args: ListArgs, fields: FieldResolver, dialect: Dialect): ParsedList {
   try {
-    const terms = args.q ? parseQ(args.q) : [];
+    const nodes = args.q ? parseQ(args.q) : [];
     return {
-      where: terms.map((t) => compileTerm(t, fields, dialect)),
+      where: compileQ(nodes, fields, dialect),
       sort: parseSort(args.sort, fields, dialect),
       paging: parsePaging(args.pageNumber, args.pageSize),
     };
