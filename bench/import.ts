@@ -99,6 +99,8 @@ async function benchOne(target: Target, file: string, lines: number, batchSize: 
         siteCode: 'main',
         mixins: null,
         metadataMixins: null,
+        customerRule: null,
+        itemRule: null,
       })),
     );
     for (const pass of ['first import', 're-import']) {

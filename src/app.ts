@@ -70,11 +70,14 @@ export async function buildApp({
   config,
   db,
   logStream,
+  clock,
 }: {
   config: Config;
   db: Database;
   /** Where log lines go instead of stdout (tests read them). */
   logStream?: { write(line: string): void };
+  /** The clock segment rules read `now` from (tests inject one). */
+  clock?: () => number;
 }): Promise<BuiltApp> {
   setLimits(config.limits);
   const app = Fastify({
@@ -100,7 +103,10 @@ export async function buildApp({
       void answerFrameworkError(err, request, reply, BODY_LIMIT);
     },
   });
-  const services = createServices(config, db, verifierFor(config));
+  const services = createServices(config, db, verifierFor(config), {
+    clock,
+    onRuleError: (err, where) => app.log.error({ err, ...where }, 'rule evaluation failed'),
+  });
   const schema = getSchema();
 
   // Cross-cutting concerns, in the order they apply to a request: what watches it (trace name,

@@ -163,6 +163,22 @@ export const LIMIT_SPECS = {
     description:
       'distinct GraphQL operation names /metrics labels (clients choose them); later ones, and names over 100 characters, count as `other`',
   },
+  ruleLength: {
+    env: 'LIMIT_RULE_LENGTH',
+    default: 4000,
+    max: 4000,
+    description: 'characters in a segment `customerRule` or `itemRule` (q-language, like `q`)',
+  },
+  rulesStatementTimeoutMs: {
+    env: 'RULES_STATEMENT_TIMEOUT_MS',
+    default: 120_000,
+    description: 'time one rule-evaluation statement may take (a whole segment over a large store), in ms',
+  },
+  rulesIntervalMs: {
+    env: 'RULES_INTERVAL_MS',
+    default: 300_000,
+    description: 'how often rules that read the clock (`now-180d`), and evaluations that failed, are evaluated again, in ms',
+  },
 } satisfies Record<string, LimitSpec>;
 
 export type LimitName = keyof typeof LIMIT_SPECS;

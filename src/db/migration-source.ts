@@ -3,6 +3,7 @@ import * as m001 from '../../migrations/001_segments';
 import * as m002 from '../../migrations/002_assignments';
 import * as m003 from '../../migrations/003_reference_store';
 import * as m004 from '../../migrations/004_tenant_locks';
+import * as m006 from '../../migrations/006_segment_rules';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs from
@@ -13,6 +14,7 @@ const migrations: Record<string, Knex.Migration> = {
   '002_assignments': m002,
   '003_reference_store': m003,
   '004_tenant_locks': m004,
+  '006_segment_rules': m006,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

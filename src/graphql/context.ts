@@ -10,6 +10,8 @@ import { CustomerAssignmentRepository } from '../modules/customer-assignments/cu
 import { ItemAssignmentRepository } from '../modules/item-assignments/item-assignment.repository';
 import { SegmentRepository } from '../modules/segments/segment.repository';
 import { StorefrontRepository } from '../modules/storefront/storefront.repository';
+import { type EvaluatorOptions, RuleEvaluator } from '../modules/rules/rule.evaluator';
+import { RuleRepository } from '../modules/rules/rule.repository';
 import { Loaders } from './loaders';
 
 /** Process-wide pieces the per-request contexts share: built once in buildApp. */
@@ -22,16 +24,33 @@ export interface Services {
   customerAssignments: CustomerAssignmentRepository;
   itemAssignments: ItemAssignmentRepository;
   storefront: StorefrontRepository;
+  rules: RuleEvaluator;
+  ruleRepository: RuleRepository;
 }
 
-export function createServices(config: Config, db: Database, verifier: TokenVerifier): Services {
+export interface ServiceOptions {
+  /** The clock segment rules read `now` from (tests inject one). */
+  clock?: () => number;
+  /** Where a failed rule evaluation's cause is logged. */
+  onRuleError?: EvaluatorOptions['onError'];
+}
+
+export function createServices(config: Config, db: Database, verifier: TokenVerifier, opts: ServiceOptions = {}): Services {
   const segments = new SegmentRepository(db, config.activeRequiresValidity);
+  const rules = new RuleEvaluator(db, {
+    now: opts.clock,
+    statementTimeoutMs: config.limits.rulesStatementTimeoutMs,
+    onError: opts.onRuleError,
+  });
+  segments.attachRules(rules);
   return {
     config,
     db,
     verifier,
     segments,
-    catalog: new CatalogRepository(db, segments),
+    rules,
+    ruleRepository: new RuleRepository(db, rules),
+    catalog: new CatalogRepository(db, segments, rules),
     customerAssignments: new CustomerAssignmentRepository(db, segments),
     itemAssignments: new ItemAssignmentRepository(db, segments),
     storefront: new StorefrontRepository(db, segments),

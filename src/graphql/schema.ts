@@ -7,6 +7,7 @@ import { customerAssignmentResolvers } from '../modules/customer-assignments/cus
 import { itemAssignmentResolvers } from '../modules/item-assignments/item-assignment.resolver';
 import { SegmentPageResolver, SegmentResolver } from '../modules/segments/segment.resolver';
 import { storefrontResolvers } from '../modules/storefront/storefront.resolver';
+import { ruleResolvers } from '../modules/rules/rule.resolver';
 
 let built: GraphQLSchema | undefined;
 
@@ -20,6 +21,7 @@ export function getSchema(): GraphQLSchema {
       ...customerAssignmentResolvers,
       ...itemAssignmentResolvers,
       ...storefrontResolvers,
+      ...ruleResolvers,
     ],
     // Argument and input validation on (TypeGraphQL's default is off).
     validate: { forbidUnknownValues: false },

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Database } from '../db/knex';
 import { withTransaction } from '../db/transaction';
 import { BadInputError } from '../errors';
+import { RuleEvaluator } from '../modules/rules/rule.evaluator';
 import { CatalogRepository } from '../modules/catalog/catalog.repository';
 import { SegmentRepository } from '../modules/segments/segment.repository';
 import type { WriteLanguage } from '../modules/segments/segment.validation';
@@ -79,7 +80,9 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
   const { db, tenant } = opts;
   const batchSize = Math.max(1, opts.batchSize ?? DEFAULT_BATCH);
   const lang = opts.lang ?? { defaultLanguage: 'en' };
-  const catalog = new CatalogRepository(db, new SegmentRepository(db, false));
+  // Rule segments see what the import writes: each batch re-evaluates the reference rows it changed.
+  const rules = new RuleEvaluator(db);
+  const catalog = new CatalogRepository(db, new SegmentRepository(db, false), rules);
   const assignments = new ImportRepository(db);
   const started = Date.now();
   const byKind = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<ImportKind, number>;
@@ -242,6 +245,8 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
     }
   }
   for (const kind of KINDS) await flush(kind);
+  // A changed category tree can change what whole subtrees match: such item rules run once, now.
+  if (byKind.category > 0) await rules.evaluateCategoryRules(tenant);
   const summary = { ...progress(), byKind, rejections };
   opts.onProgress?.(summary);
   return summary;

@@ -55,6 +55,8 @@ export interface TestAppOptions {
   dbVia?: (config: DbConfig) => DbConfig;
   /** Where the app's log lines go (with a LOG_LEVEL in `env`): tests read them. */
   logStream?: { write(line: string): void };
+  /** The clock segment rules read `now` from. */
+  clock?: () => number;
 }
 
 /** A real app on a real database of its own, with tokens signed by the test secret. */
@@ -63,7 +65,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
   const config = loadConfig({ NODE_ENV: 'test', AUTH_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env });
   config.db = opts.dbVia ? opts.dbVia(tdb.config) : tdb.config;
   const db = opts.dbVia ? openDatabase(config.db, config.limits, SILENT_KNEX_LOG) : tdb.db;
-  const { app, services, lifecycle } = await buildApp({ config, db, logStream: opts.logStream });
+  const { app, services, lifecycle } = await buildApp({ config, db, logStream: opts.logStream, clock: opts.clock });
   await app.ready();
   const token = (o: TokenOptions = {}) =>
     signToken(TEST_SECRET, {

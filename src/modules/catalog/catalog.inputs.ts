@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
-import { GraphQLJSON } from 'graphql-scalars';
+import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { ValidityInput } from '../segments/segment.inputs';
 
 // The rules live in catalog.validation.ts, shared with the NDJSON import; these classes only
@@ -19,6 +19,9 @@ export class CustomerInput {
   @Field(() => String, { nullable: true })
   email?: string | null;
 
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Attributes segment rules can read (customer.mixins.*).' })
+  mixins?: Record<string, unknown> | null;
+
   @Field(() => [ID], {
     nullable: true,
     description: "When given, replaces the customer's legal entities (ids need not be known).",
@@ -33,6 +36,9 @@ export class LegalEntityInput {
 
   @Field(() => String, { nullable: true })
   name?: string | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Attributes segment rules can read (legalEntity.mixins.*).' })
+  mixins?: Record<string, unknown> | null;
 }
 
 @InputType({ description: 'A product of the reference store. Fields not given are stored as null.' })
@@ -45,6 +51,9 @@ export class ProductInput {
 
   @Field(() => GraphQLJSON, { nullable: true, description: 'Language → text, or a string in the Content-Language.' })
   name?: unknown;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Attributes item rules can read (product.mixins.*).' })
+  mixins?: Record<string, unknown> | null;
 
   @Field(() => [ID], { nullable: true, description: "When given, replaces the product's categories (ids need not be known)." })
   categoryIds?: string[] | null;

@@ -9,21 +9,25 @@ import type { SegmentRecord } from '../segments/segment.type';
 import type { CategoryRecord, CustomerRecord, LegalEntityRecord, ProductRecord } from './catalog.type';
 import type { CategoryDraft, CustomerDraft, LegalEntityDraft, ProductDraft } from './catalog.validation';
 import { acyclicSubset } from './category.cycles';
+import type { ReferenceChanges, RuleEvaluator } from '../rules/rule.evaluator';
 
 interface CustomerRow {
   id: string;
   first_name: string | null;
   last_name: string | null;
   email: string | null;
+  mixins?: string | null;
 }
 interface LegalEntityRow {
   id: string;
   name: string | null;
+  mixins?: string | null;
 }
 interface ProductRow {
   id: string;
   code: string | null;
   name: string | null;
+  mixins?: string | null;
 }
 export interface CategoryRow {
   id: string;
@@ -44,13 +48,19 @@ export const toCustomer = (r: CustomerRow): CustomerRecord => ({
   firstName: r.first_name,
   lastName: r.last_name,
   email: r.email,
+  mixins: parseJson(r.mixins ?? null),
 });
-export const toLegalEntity = (r: LegalEntityRow): LegalEntityRecord => ({ id: r.id, name: r.name });
+export const toLegalEntity = (r: LegalEntityRow): LegalEntityRecord => ({
+  id: r.id,
+  name: r.name,
+  mixins: parseJson(r.mixins ?? null),
+});
 export const toProduct = (r: ProductRow): ProductRecord => ({
   kind: 'PRODUCT',
   id: r.id,
   code: r.code,
   name: parseJson(r.name),
+  mixins: parseJson(r.mixins ?? null),
   known: true,
 });
 export function toCategory(r: CategoryRow): CategoryRecord {
@@ -73,7 +83,14 @@ export function toCategory(r: CategoryRow): CategoryRecord {
 }
 
 /** Stand-ins for ids the store does not know: assignments to them still resolve (id alone). */
-export const unknownProduct = (id: string): ProductRecord => ({ kind: 'PRODUCT', id, code: null, name: null, known: false });
+export const unknownProduct = (id: string): ProductRecord => ({
+  kind: 'PRODUCT',
+  id,
+  code: null,
+  name: null,
+  mixins: null,
+  known: false,
+});
 export const unknownCategory = (id: string): CategoryRecord => ({
   kind: 'CATEGORY',
   id,
@@ -135,9 +152,9 @@ export function rowsPerInsert(dialect: Dialect): number {
   return dialect === 'sqlite' ? 500 : 1000;
 }
 
-const CUSTOMER_COLUMNS = ['first_name', 'last_name', 'email'];
-const LEGAL_ENTITY_COLUMNS = ['name'];
-const PRODUCT_COLUMNS = ['code', 'name'];
+const CUSTOMER_COLUMNS = ['first_name', 'last_name', 'email', 'mixins'];
+const LEGAL_ENTITY_COLUMNS = ['name', 'mixins'];
+const PRODUCT_COLUMNS = ['code', 'name', 'mixins'];
 const CATEGORY_COLUMNS = [
   'parent_id',
   'code',
@@ -171,6 +188,8 @@ export class CatalogRepository {
   constructor(
     protected readonly db: Database,
     protected readonly segments: SegmentRepository,
+    /** Segment rules see reference data: a write re-evaluates what it changed (README "Segment rules"). */
+    protected readonly rules?: RuleEvaluator,
   ) {}
 
   // ---- by id (batch functions of the by-id loaders: one query, key order, misses null) ----
@@ -214,11 +233,11 @@ export class CatalogRepository {
     const rows: (LegalEntityRow & { _key: string; _id: string })[] = await this.db
       .knex('customer_legal_entities as cle')
       .leftJoin('legal_entities as le', (j) => j.on('le.tenant', 'cle.tenant').andOn('le.id', 'cle.legal_entity_id'))
-      .select('cle.customer_id as _key', 'cle.legal_entity_id as _id', 'le.name')
+      .select('cle.customer_id as _key', 'cle.legal_entity_id as _id', 'le.name', 'le.mixins')
       .where('cle.tenant', tenant)
       .whereIn('cle.customer_id', customerIds as string[])
       .orderBy('cle.legal_entity_id');
-    return grouped(customerIds, rows, (r) => ({ id: r._id, name: r.name ?? null }));
+    return grouped(customerIds, rows, (r) => ({ id: r._id, name: r.name ?? null, mixins: parseJson(r.mixins ?? null) }));
   }
 
   /** Linked categories in tree order; a link to an unknown category comes back as `known: false`. */
@@ -356,7 +375,14 @@ export class CatalogRepository {
   async upsertCustomers(tenant: string, drafts: readonly CustomerDraft[], opts: WriteOptions = {}): Promise<number> {
     if (!drafts.length) return 0;
     return this.inTransaction(opts.trx, async (trx) => {
-      const rows = drafts.map((d) => ({ tenant, id: d.id, first_name: d.firstName, last_name: d.lastName, email: d.email }));
+      const rows = drafts.map((d) => ({
+        tenant,
+        id: d.id,
+        first_name: d.firstName,
+        last_name: d.lastName,
+        email: d.email,
+        mixins: jsonOrNull(d.mixins),
+      }));
       await upsertRows(this.db.dialect, trx, 'customers', rows, CUSTOMER_COLUMNS);
       const relinked = drafts.filter((d) => d.legalEntityIds !== undefined);
       await replaceLinks(
@@ -368,6 +394,7 @@ export class CatalogRepository {
         relinked.map((d) => d.id),
         relinked.flatMap((d) => (d.legalEntityIds ?? []).map((le) => ({ tenant, customer_id: d.id, legal_entity_id: le }))),
       );
+      await this.rules?.applyReferenceChanges(trx, tenant, { customerIds: drafts.map((d) => d.id) });
       return drafts.length;
     });
   }
@@ -379,9 +406,10 @@ export class CatalogRepository {
         this.db.dialect,
         trx,
         'legal_entities',
-        drafts.map((d) => ({ tenant, id: d.id, name: d.name })),
+        drafts.map((d) => ({ tenant, id: d.id, name: d.name, mixins: jsonOrNull(d.mixins) })),
         LEGAL_ENTITY_COLUMNS,
       );
+      await this.rules?.applyReferenceChanges(trx, tenant, { legalEntityIds: drafts.map((d) => d.id) });
       return drafts.length;
     });
   }
@@ -390,7 +418,13 @@ export class CatalogRepository {
   async upsertProducts(tenant: string, drafts: readonly ProductDraft[], opts: WriteOptions = {}): Promise<number> {
     if (!drafts.length) return 0;
     return this.inTransaction(opts.trx, async (trx) => {
-      const rows = drafts.map((d) => ({ tenant, id: d.id, code: d.code, name: jsonOrNull(d.name) }));
+      const rows = drafts.map((d) => ({
+        tenant,
+        id: d.id,
+        code: d.code,
+        name: jsonOrNull(d.name),
+        mixins: jsonOrNull(d.mixins),
+      }));
       await upsertRows(this.db.dialect, trx, 'products', rows, PRODUCT_COLUMNS);
       const relinked = drafts.filter((d) => d.categoryIds !== undefined);
       await replaceLinks(
@@ -402,6 +436,7 @@ export class CatalogRepository {
         relinked.map((d) => d.id),
         relinked.flatMap((d) => (d.categoryIds ?? []).map((c) => ({ tenant, product_id: d.id, category_id: c }))),
       );
+      await this.rules?.applyReferenceChanges(trx, tenant, { productIds: drafts.map((d) => d.id) });
       return drafts.length;
     });
   }
@@ -422,7 +457,7 @@ export class CatalogRepository {
     opts: CategoryWriteOptions = {},
   ): Promise<CategoryWriteResult> {
     if (!drafts.length) return { written: 0, cyclic: [] };
-    return this.inTransaction(opts.trx, async (trx) => {
+    const result = await this.inTransaction(opts.trx, async (trx) => {
       await lockTenant(trx, tenant, 'category-tree');
       const written = new Map(drafts.map((d) => [d.id, d.parentId]));
       const stored = await this.storedAncestry(trx, tenant, [
@@ -450,6 +485,9 @@ export class CatalogRepository {
       await upsertRows(this.db.dialect, trx, 'categories', rows, CATEGORY_COLUMNS);
       return { written: rows.length, cyclic };
     });
+    // Inside a caller's transaction (the import) the caller does this once, at its end.
+    if (!opts.trx && result.written) await this.rules?.evaluateCategoryRules(tenant);
+    return result;
   }
 
   /** Stored (id → parent) of `ids` and all their stored ancestors, in one recursive statement. */
@@ -470,21 +508,25 @@ export class CatalogRepository {
   }
 
   async deleteCustomers(tenant: string, ids: readonly string[], opts: WriteOptions = {}): Promise<number> {
-    return this.deleteWithLinks(tenant, 'customers', ids, [['customer_legal_entities', 'customer_id']], opts);
+    return this.deleteWithLinks(tenant, 'customers', ids, [['customer_legal_entities', 'customer_id']], opts, {
+      customerIds: ids,
+    });
   }
 
   async deleteLegalEntities(tenant: string, ids: readonly string[], opts: WriteOptions = {}): Promise<number> {
-    return this.deleteWithLinks(tenant, 'legal_entities', ids, [['customer_legal_entities', 'legal_entity_id']], opts);
+    return this.deleteWithLinks(tenant, 'legal_entities', ids, [['customer_legal_entities', 'legal_entity_id']], opts, {
+      legalEntityIds: ids,
+    });
   }
 
   async deleteProducts(tenant: string, ids: readonly string[], opts: WriteOptions = {}): Promise<number> {
-    return this.deleteWithLinks(tenant, 'products', ids, [['product_categories', 'product_id']], opts);
+    return this.deleteWithLinks(tenant, 'products', ids, [['product_categories', 'product_id']], opts, { productIds: ids });
   }
 
   /** Children of a deleted category become roots; its product links go. Under the tree lock. */
   async deleteCategories(tenant: string, ids: readonly string[], opts: WriteOptions = {}): Promise<number> {
     if (!ids.length) return 0;
-    return this.inTransaction(opts.trx, async (trx) => {
+    const n = await this.inTransaction(opts.trx, async (trx) => {
       await lockTenant(trx, tenant, 'category-tree');
       await trx('categories')
         .where('tenant', tenant)
@@ -492,6 +534,8 @@ export class CatalogRepository {
         .update({ parent_id: null });
       return this.deleteWithLinks(tenant, 'categories', ids, [['product_categories', 'category_id']], { trx });
     });
+    if (!opts.trx && n) await this.rules?.evaluateCategoryRules(tenant);
+    return n;
   }
 
   private async deleteWithLinks(
@@ -500,6 +544,7 @@ export class CatalogRepository {
     ids: readonly string[],
     links: [table: string, column: string][],
     opts: WriteOptions,
+    changes: ReferenceChanges = {},
   ): Promise<number> {
     if (!ids.length) return 0;
     return this.inTransaction(opts.trx, async (trx) => {
@@ -514,6 +559,8 @@ export class CatalogRepository {
           .whereIn(column, ids as string[])
           .delete();
       }
+      // What a rule matched on them is gone: their automatic memberships go too.
+      await this.rules?.applyReferenceChanges(trx, tenant, changes);
       return n;
     });
   }

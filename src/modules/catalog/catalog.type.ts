@@ -8,11 +8,13 @@ export interface CustomerRecord {
   firstName: string | null;
   lastName: string | null;
   email: string | null;
+  mixins?: Record<string, unknown> | null;
 }
 
 export interface LegalEntityRecord {
   id: string;
   name: string | null;
+  mixins?: Record<string, unknown> | null;
 }
 
 export interface ProductRecord {
@@ -20,6 +22,7 @@ export interface ProductRecord {
   id: string;
   code: string | null;
   name: LocalizedMap | null;
+  mixins?: Record<string, unknown> | null;
   /** False for an id the store does not know (an assignment may point at one). */
   known: boolean;
 }
@@ -46,6 +49,9 @@ export class LegalEntity {
 
   @Field(() => String, { nullable: true })
   name!: string | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Attributes segment rules can read (legalEntity.mixins.*).' })
+  mixins?: Record<string, unknown> | null;
 }
 
 @ObjectType({ description: 'A customer from the reference store; only `id` is known for customers never imported.' })
@@ -61,6 +67,12 @@ export class Customer {
 
   @Field(() => String, { nullable: true })
   email!: string | null;
+
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: 'Attributes segment rules can read (customer.mixins.*: country, tier, totalSpent, lastOrderAt, …).',
+  })
+  mixins?: Record<string, unknown> | null;
 }
 
 /** The GraphQL type of an item record: records carry their kind. */
@@ -86,7 +98,10 @@ export abstract class Item {
 }
 
 @ObjectType({ implements: Item, description: 'A product from the reference store.' })
-export class Product extends Item {}
+export class Product extends Item {
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Attributes item rules can read (product.mixins.*).' })
+  mixins?: Record<string, unknown> | null;
+}
 
 @ObjectType({ implements: Item, description: 'A category from the reference store.' })
 export class Category extends Item {

@@ -3,7 +3,7 @@ import { normalizeLocalizedInput } from '../../i18n/language';
 import { limits } from '../../limits';
 import type { LocalizedMap } from '../segments/segment.type';
 import type { WriteLanguage } from '../segments/segment.validation';
-import { checkId, isPlainObject, optionalInstant, optionalObject, optionalText } from '../shared/validate';
+import { checkId, isPlainObject, optionalInstant, optionalJsonObject, optionalObject, optionalText } from '../shared/validate';
 
 /**
  * The reference-store rules, shared by the GraphQL mutations and the NDJSON import: both hand
@@ -25,6 +25,8 @@ export interface CustomerDraft {
   firstName: string | null;
   lastName: string | null;
   email: string | null;
+  /** Attributes rules are written against (country, tier, totalSpent, lastOrderAt, tags, …). */
+  mixins: Record<string, unknown> | null;
   /** undefined: keep the stored links; an array (possibly empty) replaces them. */
   legalEntityIds?: string[];
 }
@@ -32,12 +34,14 @@ export interface CustomerDraft {
 export interface LegalEntityDraft {
   id: string;
   name: string | null;
+  mixins: Record<string, unknown> | null;
 }
 
 export interface ProductDraft {
   id: string;
   code: string | null;
   name: LocalizedMap | null;
+  mixins: Record<string, unknown> | null;
   /** undefined: keep the stored links; an array (possibly empty) replaces them. */
   categoryIds?: string[];
 }
@@ -92,13 +96,18 @@ export function toCustomerDraft(input: unknown, path: string): CustomerDraft {
     firstName: optionalText(o.firstName, at(path, 'firstName')),
     lastName: optionalText(o.lastName, at(path, 'lastName')),
     email: optionalEmail(o.email, at(path, 'email')),
+    mixins: optionalJsonObject(o.mixins, at(path, 'mixins')),
     legalEntityIds: optionalIdList(o.legalEntityIds, at(path, 'legalEntityIds')),
   };
 }
 
 export function toLegalEntityDraft(input: unknown, path: string): LegalEntityDraft {
   const o = element(input, path, 'legal entity');
-  return { id: checkId(o.id, at(path, 'id')), name: optionalText(o.name, at(path, 'name')) };
+  return {
+    id: checkId(o.id, at(path, 'id')),
+    name: optionalText(o.name, at(path, 'name')),
+    mixins: optionalJsonObject(o.mixins, at(path, 'mixins')),
+  };
 }
 
 export function toProductDraft(input: unknown, path: string, lang: WriteLanguage): ProductDraft {
@@ -107,6 +116,7 @@ export function toProductDraft(input: unknown, path: string, lang: WriteLanguage
     id: checkId(o.id, at(path, 'id')),
     code: optionalText(o.code, at(path, 'code')),
     name: localized(o.name, at(path, 'name'), lang, limits().nameLength),
+    mixins: optionalJsonObject(o.mixins, at(path, 'mixins')),
     categoryIds: optionalIdList(o.categoryIds, at(path, 'categoryIds')),
   };
 }

@@ -103,8 +103,12 @@ function whereKeys(
 /** The stored state an upsert needs, read and locked in one statement. */
 interface WriteState {
   segmentExists: boolean;
+  /** The segment has a customer rule: its members may have exclusions. */
+  ruled: boolean;
   stored: Map<string, { version: number; createdAt: number }>;
 }
+
+const EXCLUSIONS = 'customer_exclusions';
 
 export class CustomerAssignmentRepository {
   constructor(
@@ -262,6 +266,13 @@ export class CustomerAssignmentRepository {
     // The locking read above holds the segment row, so writers of one segment take turns and
     // the versions read are the ones replaced (the import and deletes lock the segment too).
     if (rows.length) await trx(TABLE).insert(byKey(rows)).onConflict(PRIMARY_KEY).merge(MUTABLE);
+    // A member put back by hand is a manual include: the exclusion that kept the rule from
+    // adding it goes (README "Segment rules").
+    if (rows.length && state.ruled) {
+      const qb = trx(EXCLUSIONS).where({ tenant, segment_id: segmentId });
+      whereKeys(qb, rows.map(rowKey), '');
+      await qb.delete();
+    }
     return { outcomes, rows };
   }
 
@@ -277,23 +288,28 @@ export class CustomerAssignmentRepository {
   ): Promise<WriteState> {
     const groups = keys.map(() => '(ca.customer_id = ? AND ca.legal_entity_id = ?)');
     const bindings = keys.flatMap((k) => [k.customerId, k.legalEntityId ?? '']);
-    const rows: { customer_id: string | null; legal_entity_id: string | null; version: unknown; created_at: unknown }[] =
-      await trx('segments as s')
-        .select('ca.customer_id', 'ca.legal_entity_id', 'ca.version', 'ca.created_at')
-        .joinRaw(
-          `LEFT JOIN ${TABLE} ca ON ca.tenant = s.tenant AND ca.segment_id = s.id AND (${groups.length ? groups.join(' OR ') : '1 = 0'})`,
-          bindings,
-        )
-        .where('s.tenant', tenant)
-        .where('s.id', segmentId)
-        .forUpdate();
+    const rows: {
+      customer_id: string | null;
+      legal_entity_id: string | null;
+      version: unknown;
+      created_at: unknown;
+      customer_rule: string | null;
+    }[] = await trx('segments as s')
+      .select('ca.customer_id', 'ca.legal_entity_id', 'ca.version', 'ca.created_at', 's.customer_rule')
+      .joinRaw(
+        `LEFT JOIN ${TABLE} ca ON ca.tenant = s.tenant AND ca.segment_id = s.id AND (${groups.length ? groups.join(' OR ') : '1 = 0'})`,
+        bindings,
+      )
+      .where('s.tenant', tenant)
+      .where('s.id', segmentId)
+      .forUpdate();
     const stored = new Map<string, { version: number; createdAt: number }>();
     for (const r of rows) {
       if (r.customer_id === null || r.legal_entity_id === null) continue;
       const key = keyString(segmentId, { customerId: r.customer_id, legalEntityId: r.legal_entity_id || null });
       stored.set(key, { version: toInt(r.version), createdAt: toInt(r.created_at) });
     }
-    return { segmentExists: rows.length > 0, stored };
+    return { segmentExists: rows.length > 0, ruled: !!rows[0]?.customer_rule, stored };
   }
 
   /** DELETE is idempotent: a missing assignment (or segment) is fine. */
@@ -310,7 +326,11 @@ export class CustomerAssignmentRepository {
     const keys = input.filter((k): k is CustomerAssignmentKey => !isOutcome(k));
     if (keys.length) {
       await withTransaction(this.db, async (trx) => {
-        await trx('segments').select('id').where({ tenant, id: segmentId }).forShare();
+        const segment: { customer_rule: string | null } | undefined = await trx('segments')
+          .select('customer_rule')
+          .where({ tenant, id: segmentId })
+          .forShare()
+          .first();
         const qb = trx(TABLE).where({ tenant, segment_id: segmentId });
         whereKeys(
           qb,
@@ -318,6 +338,22 @@ export class CustomerAssignmentRepository {
           '',
         );
         await qb.delete();
+        // In a segment with a customer rule, a member removed by hand stays out: the rule must
+        // not add it back (an exclusion, listed and removable).
+        if (segment?.customer_rule) {
+          const now = Date.now();
+          const excluded = inLockOrder(
+            [...new Map(keys.map((k) => [`${k.customerId}\u0000${k.legalEntityId ?? ''}`, k])).values()],
+            (k) => `${k.customerId}\u0000${k.legalEntityId ?? ''}`,
+          ).map((k) => ({
+            tenant,
+            segment_id: segmentId,
+            customer_id: k.customerId,
+            legal_entity_id: k.legalEntityId ?? '',
+            created_at: now,
+          }));
+          await trx(EXCLUSIONS).insert(excluded).onConflict(PRIMARY_KEY).ignore();
+        }
       });
     }
     return input.map((k) => (isOutcome(k) ? k : bulkOk(204)));

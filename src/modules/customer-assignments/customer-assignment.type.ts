@@ -10,7 +10,7 @@ export enum AssignmentType {
 }
 registerEnumType(AssignmentType, {
   name: 'AssignmentType',
-  description: 'How a customer came into a segment.',
+  description: 'How a member came into a segment: MANUAL (written through the API) or AUTOMATIC (matched by the segment rule).',
   valuesConfig: {
     MANUAL: { description: 'Written through the API.' },
     AUTOMATIC: { description: 'Derived by the service itself (reserved).' },

@@ -11,6 +11,7 @@ import { applyWhere } from '../../query/q-compile';
 import { applySort, type SortKey } from '../../query/sort';
 import { type BulkOutcome, bulkError, bulkOk } from '../shared/bulk';
 import type { Membership, SegmentRepository } from '../segments/segment.repository';
+import type { AssignmentType } from '../customer-assignments/customer-assignment.type';
 import { type ItemAssignmentRecord, ItemType } from './item-assignment.type';
 
 /** Fields `q` and `sort` may name for item assignments (docs/behaviour.md "Searchable fields"). */
@@ -19,6 +20,7 @@ export const itemAssignmentFields = makeResolver({
     'item.id': { column: 'ia.item_id', kind: 'string' },
     type: { column: 'ia.type', kind: 'enum', enumValues: [ItemType.PRODUCT, ItemType.CATEGORY] },
     segmentId: { column: 'ia.segment_id', kind: 'string' },
+    assignmentType: { column: 'ia.assignment_type', kind: 'enum', enumValues: ['MANUAL', 'AUTOMATIC'] },
     'metadata.createdAt': { column: 'ia.created_at', kind: 'instant' },
     'metadata.modifiedAt': { column: 'ia.modified_at', kind: 'instant' },
     'metadata.version': { column: 'ia.version', kind: 'number' },
@@ -66,6 +68,7 @@ interface ItemAssignmentRow {
   segment_id: string;
   type: string;
   item_id: string;
+  assignment_type: string;
   mixins: string | null;
   metadata_mixins: string | null;
   version: number | string;
@@ -74,7 +77,8 @@ interface ItemAssignmentRow {
 }
 
 const PK = ['tenant', 'segment_id', 'type', 'item_id'];
-const MUTABLE = ['mixins', 'metadata_mixins', 'version', 'modified_at'];
+const MUTABLE = ['assignment_type', 'mixins', 'metadata_mixins', 'version', 'modified_at'];
+const EXCLUSIONS = 'item_exclusions';
 
 export function toItemAssignmentRecord(row: ItemAssignmentRow): ItemAssignmentRecord {
   return {
@@ -82,13 +86,15 @@ export function toItemAssignmentRecord(row: ItemAssignmentRow): ItemAssignmentRe
     segmentId: row.segment_id,
     type: row.type as ItemType,
     itemId: row.item_id,
+    assignmentType: (row.assignment_type ?? 'MANUAL') as AssignmentType,
     mixins: parseJson(row.mixins),
     metadata: toMetadata(row),
   };
 }
 
-function draftColumns(d: ItemAssignmentDraft): Pick<ItemAssignmentRow, 'mixins' | 'metadata_mixins'> {
-  return { mixins: jsonOrNull(d.mixins), metadata_mixins: jsonOrNull(d.metadataMixins) };
+function draftColumns(d: ItemAssignmentDraft): Pick<ItemAssignmentRow, 'assignment_type' | 'mixins' | 'metadata_mixins'> {
+  // Whatever the API writes is MANUAL (an AUTOMATIC member put by hand becomes a manual one).
+  return { assignment_type: 'MANUAL', mixins: jsonOrNull(d.mixins), metadata_mixins: jsonOrNull(d.metadataMixins) };
 }
 
 export class ItemAssignmentRepository {
@@ -197,13 +203,32 @@ export class ItemAssignmentRepository {
    * bulk upserts, whose read-then-merge must not interleave with another writer of the segment.
    * SQLite serialises writers anyway. Resolves to whether the segment exists.
    */
-  private async lockSegment(trx: Knex.Transaction, tenant: string, segmentId: string, exclusive = false): Promise<boolean> {
-    const read = trx('segments').select('id').where({ tenant, id: segmentId });
-    return (await (exclusive ? read.forUpdate() : read.forShare()).first()) !== undefined;
+  /** Locks the segment row; undefined when there is none. `ruled`: it has an item rule. */
+  private async lockSegment(
+    trx: Knex.Transaction,
+    tenant: string,
+    segmentId: string,
+    exclusive = false,
+  ): Promise<{ ruled: boolean } | undefined> {
+    const read = trx('segments').select('item_rule').where({ tenant, id: segmentId });
+    const row: { item_rule: string | null } | undefined = await (exclusive ? read.forUpdate() : read.forShare()).first();
+    return row && { ruled: !!row.item_rule };
   }
 
-  private async requireSegment(trx: Knex.Transaction, tenant: string, segmentId: string, exclusive = false): Promise<void> {
-    if (!(await this.lockSegment(trx, tenant, segmentId, exclusive))) throw notFound(segmentId);
+  private async requireSegment(
+    trx: Knex.Transaction,
+    tenant: string,
+    segmentId: string,
+    exclusive = false,
+  ): Promise<{ ruled: boolean }> {
+    const segment = await this.lockSegment(trx, tenant, segmentId, exclusive);
+    if (!segment) throw notFound(segmentId);
+    return segment;
+  }
+
+  /** A member put back by hand is a manual include: its exclusion goes (README "Segment rules"). */
+  private async lift(trx: Knex.Transaction, tenant: string, segmentId: string, type: ItemType, itemIds: string[]): Promise<void> {
+    if (itemIds.length) await trx(EXCLUSIONS).where({ tenant, segment_id: segmentId, type }).whereIn('item_id', itemIds).delete();
   }
 
   /**
@@ -222,7 +247,8 @@ export class ItemAssignmentRepository {
     return withTransaction(
       this.db,
       async (trx) => {
-        await this.requireSegment(trx, tenant, key.segmentId);
+        const segment = await this.requireSegment(trx, tenant, key.segmentId);
+        if (segment.ruled) await this.lift(trx, tenant, key.segmentId, key.type, [key.itemId]);
         const current: ItemAssignmentRow | undefined = await trx('item_assignments').where(where).forUpdate().first();
         const now = Date.now();
         if (!current) {
@@ -255,7 +281,7 @@ export class ItemAssignmentRepository {
     drafts: (ItemAssignmentBulkDraft | BulkOutcome)[],
   ): Promise<BulkOutcome[]> {
     return withTransaction(this.db, async (trx) => {
-      await this.requireSegment(trx, tenant, segmentId, true);
+      const segment = await this.requireSegment(trx, tenant, segmentId, true);
       const ids = drafts.filter((d): d is ItemAssignmentBulkDraft => !isOutcome(d)).map((d) => d.itemId);
       const existing = await this.versions(trx, tenant, segmentId, type, ids);
       const now = Date.now();
@@ -287,6 +313,14 @@ export class ItemAssignmentRepository {
           .insert(inLockOrder(rows, (r) => r.item_id))
           .onConflict(PK)
           .merge(MUTABLE);
+        if (segment.ruled)
+          await this.lift(
+            trx,
+            tenant,
+            segmentId,
+            type,
+            rows.map((r) => r.item_id),
+          );
       }
       return out;
     });
@@ -319,8 +353,16 @@ export class ItemAssignmentRepository {
     const ids = input.filter((x): x is string => typeof x === 'string');
     if (ids.length) {
       await withTransaction(this.db, async (trx) => {
-        await this.lockSegment(trx, tenant, segmentId);
+        const segment = await this.lockSegment(trx, tenant, segmentId);
         await trx('item_assignments').where({ tenant, segment_id: segmentId, type }).whereIn('item_id', ids).delete();
+        // In a segment with an item rule, an item removed by hand stays out (an exclusion).
+        if (segment?.ruled) {
+          const now = Date.now();
+          const rows = [...new Set(ids)]
+            .sort()
+            .map((item_id) => ({ tenant, segment_id: segmentId, type, item_id, created_at: now }));
+          await trx(EXCLUSIONS).insert(rows).onConflict(PK).ignore();
+        }
       });
     }
     return input.map((id) => (typeof id === 'string' ? bulkOk(204, id) : id));

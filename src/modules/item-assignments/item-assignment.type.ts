@@ -2,6 +2,7 @@ import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { pageOf } from '../../graphql/page';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Item } from '../catalog/catalog.type';
+import { AssignmentType } from '../customer-assignments/customer-assignment.type';
 import { type JsonObject, Metadata, Segment, type SegmentRecord } from '../segments/segment.type';
 
 export enum ItemType {
@@ -18,6 +19,7 @@ export interface ItemAssignmentRecord {
   segmentId: string;
   type: ItemType;
   itemId: string;
+  assignmentType: AssignmentType;
   mixins: JsonObject | null;
   metadata: Metadata;
 }
@@ -37,6 +39,9 @@ export class ItemAssignment {
     description: 'The product or category from the reference store; `known: false` with the id alone when the store lacks it.',
   })
   item!: Item;
+
+  @Field(() => AssignmentType, { description: 'MANUAL (written through the API) or AUTOMATIC (matched by the item rule).' })
+  assignmentType!: AssignmentType;
 
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Free-form attributes, stored verbatim.' })
   mixins!: JsonObject | null;

@@ -45,6 +45,15 @@ export class SegmentInput {
 
   @Field(() => MetadataInput, { nullable: true })
   metadata?: MetadataInput | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'q-language rule over customer.*/legalEntity.* fields (README "Segment rules"); null or "" for none.',
+  })
+  customerRule?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'q-language rule over product.*/category.* fields; null or "" for none.' })
+  itemRule?: string | null;
 }
 
 @InputType({ description: 'One RFC 6902 operation on the segment document (paths like /name, /status, /mixins/a/b).' })

@@ -40,6 +40,8 @@ export function segmentDocument(s: SegmentRecord): Record<string, unknown> {
   doc.status = s.status;
   doc.siteCode = s.siteCode;
   if (s.mixins) doc.mixins = s.mixins;
+  if (s.customerRule) doc.customerRule = s.customerRule;
+  if (s.itemRule) doc.itemRule = s.itemRule;
   return doc;
 }
 

@@ -12,6 +12,7 @@ import { applyWhere } from '../../query/q-compile';
 import { applySort, type SortKey } from '../../query/sort';
 import { type BulkOutcome, bulkError, bulkOk } from '../shared/bulk';
 import { newId } from '../shared/validate';
+import type { RuleEvaluator } from '../rules/rule.evaluator';
 import { type SegmentRecord, SegmentStatus } from './segment.type';
 import type { SegmentDraft } from './segment.validation';
 
@@ -59,6 +60,12 @@ interface SegmentRow {
   version: number | string;
   created_at: number | string;
   modified_at: number | string;
+  customer_rule: string | null;
+  item_rule: string | null;
+  /** Absent from rows built in memory before a first evaluation. */
+  rule_evaluated_at?: number | string | null;
+  rule_duration_ms?: number | string | null;
+  rule_error?: string | null;
 }
 
 export function toSegmentRecord(row: SegmentRow): SegmentRecord {
@@ -74,10 +81,27 @@ export function toSegmentRecord(row: SegmentRow): SegmentRecord {
     siteCode: row.site_code,
     mixins: parseJson(row.mixins),
     metadata: toMetadata(row),
+    customerRule: row.customer_rule ?? null,
+    itemRule: row.item_rule ?? null,
+    ruleRun:
+      row.customer_rule || row.item_rule || row.rule_evaluated_at
+        ? {
+            evaluatedAt: msToDate(row.rule_evaluated_at ?? null),
+            durationMs: row.rule_duration_ms === null || row.rule_duration_ms === undefined ? null : toInt(row.rule_duration_ms),
+            error: row.rule_error ?? null,
+          }
+        : null,
   };
 }
 
-function draftColumns(d: SegmentDraft): Omit<SegmentRow, 'tenant' | 'id' | 'version' | 'created_at' | 'modified_at'> {
+/** Whether a write changes what a segment's rules are (its members then need an evaluation). */
+function rulesChanged(before: Pick<SegmentRow, 'customer_rule' | 'item_rule'> | undefined, after: SegmentDraft): boolean {
+  return (before?.customer_rule ?? null) !== after.customerRule || (before?.item_rule ?? null) !== after.itemRule;
+}
+
+function draftColumns(
+  d: SegmentDraft,
+): Omit<SegmentRow, 'tenant' | 'id' | 'version' | 'created_at' | 'modified_at' | `rule_${string}`> {
   return {
     name: JSON.stringify(d.name),
     description: jsonOrNull(d.description),
@@ -87,6 +111,8 @@ function draftColumns(d: SegmentDraft): Omit<SegmentRow, 'tenant' | 'id' | 'vers
     site_code: d.siteCode,
     mixins: jsonOrNull(d.mixins),
     metadata_mixins: jsonOrNull(d.metadataMixins),
+    customer_rule: d.customerRule,
+    item_rule: d.itemRule,
   };
 }
 
@@ -99,15 +125,35 @@ const MUTABLE = [
   'site_code',
   'mixins',
   'metadata_mixins',
+  'customer_rule',
+  'item_rule',
   'version',
   'modified_at',
 ];
 
 export class SegmentRepository {
+  private rules?: RuleEvaluator;
+
   constructor(
     private readonly db: Database,
     private readonly activeRequiresValidity: boolean,
   ) {}
+
+  /** The evaluator that brings members in step after a write changes a segment's rules. */
+  attachRules(rules: RuleEvaluator): void {
+    this.rules = rules;
+  }
+
+  /**
+   * After the write has committed, each segment whose rules changed is evaluated in a
+   * transaction of its own (a whole store may take a while, and must not hold the write). A
+   * failed evaluation leaves the write standing: the rule's status says so and the scheduler
+   * tries again.
+   */
+  private async evaluate(tenant: string, ids: readonly string[]): Promise<void> {
+    if (!this.rules) return;
+    for (const id of ids) await this.rules.evaluateSegment(tenant, id).catch(() => undefined);
+  }
 
   /** Batch function of the `segmentById` loader: one query, results in key order, misses null. */
   async findByIds(tenant: string, ids: readonly string[]): Promise<(SegmentRecord | null)[]> {
@@ -184,7 +230,15 @@ export class SegmentRepository {
         throw e;
       }
     });
-    return toSegmentRecord(row);
+    if (!rulesChanged(undefined, draft)) return toSegmentRecord(row);
+    await this.evaluate(tenant, [row.id]);
+    return this.reread(tenant, row);
+  }
+
+  /** The stored row after an evaluation, which changed its rule status. */
+  private async reread(tenant: string, row: SegmentRow): Promise<SegmentRecord> {
+    const [stored] = await this.findByIds(tenant, [row.id]);
+    return stored ?? toSegmentRecord(row);
   }
 
   /**
@@ -194,7 +248,7 @@ export class SegmentRepository {
    * and the transaction runs again and takes the update path.
    */
   async upsert(tenant: string, id: string, draft: SegmentDraft): Promise<{ created: boolean; segment: SegmentRecord }> {
-    return withTransaction(
+    const result = await withTransaction(
       this.db,
       async (trx) => {
         const current: SegmentRow | undefined = await trx('segments').where({ tenant, id }).forUpdate().first();
@@ -202,17 +256,20 @@ export class SegmentRepository {
         if (!current) {
           const row: SegmentRow = { tenant, id, ...draftColumns(draft), version: 1, created_at: now, modified_at: now };
           await trx('segments').insert(row);
-          return { created: true, segment: toSegmentRecord(row) };
+          return { created: true, row, evaluate: rulesChanged(undefined, draft) };
         }
         if (draft.expectedVersion !== undefined && draft.expectedVersion !== toInt(current.version)) {
           throw new ConflictError(MSG_CHANGED, id);
         }
         const row = { ...current, ...draftColumns(draft), version: toInt(current.version) + 1, modified_at: now };
         await trx('segments').where({ tenant, id }).update(pick(row, MUTABLE));
-        return { created: false, segment: toSegmentRecord(row) };
+        return { created: false, row, evaluate: rulesChanged(current, draft) };
       },
       { retryDuplicateKey: true },
     );
+    if (!result.evaluate) return { created: result.created, segment: toSegmentRecord(result.row) };
+    await this.evaluate(tenant, [id]);
+    return { created: result.created, segment: await this.reread(tenant, result.row) };
   }
 
   /**
@@ -220,7 +277,7 @@ export class SegmentRepository {
    * returns the new draft (PATCH). A concurrent writer makes the guarded UPDATE miss → 409.
    */
   async modify(tenant: string, id: string, change: (current: SegmentRecord) => SegmentDraft): Promise<SegmentRecord> {
-    return withTransaction(this.db, async (trx) => {
+    const { row, evaluate } = await withTransaction(this.db, async (trx) => {
       const current: SegmentRow | undefined = await trx('segments').where({ tenant, id }).forUpdate().first();
       if (!current) throw notFound(id);
       const draft = change(toSegmentRecord(current));
@@ -228,8 +285,11 @@ export class SegmentRepository {
       const row = { ...current, ...draftColumns(draft), version: version + 1, modified_at: Date.now() };
       const n = await trx('segments').where({ tenant, id, version }).update(pick(row, MUTABLE));
       if (n !== 1) throw new ConflictError(MSG_CHANGED, id);
-      return toSegmentRecord(row);
+      return { row, evaluate: rulesChanged(current, draft) };
     });
+    if (!evaluate) return toSegmentRecord(row);
+    await this.evaluate(tenant, [id]);
+    return this.reread(tenant, row);
   }
 
   /** Ids among `ids` that have customer or item assignments. */
@@ -304,10 +364,13 @@ export class SegmentRepository {
           return bulkOk(201, id);
         });
         if (rows.length) await trx('segments').insert(byId(rows));
-        return out;
+        return { out, ruled: rows.filter((r) => r.customer_rule || r.item_rule).map((r) => r.id) };
       },
       { retryDuplicateKey: true },
-    );
+    ).then(async ({ out, ruled }) => {
+      await this.evaluate(tenant, ruled);
+      return out;
+    });
   }
 
   /**
@@ -329,6 +392,7 @@ export class SegmentRepository {
         const seen = new Set<string>();
         const created: SegmentRow[] = [];
         const updated: SegmentRow[] = [];
+        const ruled: string[] = [];
         const out = drafts.map((d) => {
           if (isOutcome(d)) return d;
           if (d.id === undefined) return bulkError(400, 'id is required');
@@ -336,36 +400,46 @@ export class SegmentRepository {
           if (seen.has(id)) return bulkError(409, 'The id appears more than once in this request.', id);
           seen.add(id);
           const stored = existing.get(id);
-          if (stored !== undefined && d.expectedVersion !== undefined && d.expectedVersion !== stored) {
+          if (stored !== undefined && d.expectedVersion !== undefined && d.expectedVersion !== stored.version) {
             return bulkError(409, MSG_CHANGED, id);
           }
           (stored === undefined ? created : updated).push({
             tenant,
             id,
             ...draftColumns(d),
-            version: stored === undefined ? 1 : stored + 1,
+            version: stored === undefined ? 1 : stored.version + 1,
             created_at: now,
             modified_at: now,
           });
+          if (rulesChanged(stored?.rules, d)) ruled.push(id);
           return bulkOk(stored === undefined ? 201 : 204, id);
         });
         if (created.length) await trx('segments').insert(byId(created));
         if (updated.length) await trx('segments').insert(byId(updated)).onConflict(['tenant', 'id']).merge(MUTABLE);
-        return out;
+        return { out, ruled };
       },
       { retryDuplicateKey: true },
-    );
+    ).then(async ({ out, ruled }) => {
+      await this.evaluate(tenant, ruled);
+      return out;
+    });
   }
 
-  private async versions(trx: Knex.Transaction, tenant: string, ids: string[]): Promise<Map<string, number>> {
+  private async versions(
+    trx: Knex.Transaction,
+    tenant: string,
+    ids: string[],
+  ): Promise<Map<string, { version: number; rules: Pick<SegmentRow, 'customer_rule' | 'item_rule'> }>> {
     if (!ids.length) return new Map();
-    const rows: { id: string; version: number | string }[] = await trx('segments')
-      .select('id', 'version')
+    const rows: { id: string; version: number | string; customer_rule: string | null; item_rule: string | null }[] = await trx(
+      'segments',
+    )
+      .select('id', 'version', 'customer_rule', 'item_rule')
       .where('tenant', tenant)
       .whereIn('id', ids)
       .orderBy('id')
       .forUpdate();
-    return new Map(rows.map((r) => [r.id, toInt(r.version)]));
+    return new Map(rows.map((r) => [r.id, { version: toInt(r.version), rules: r }]));
   }
 }
 

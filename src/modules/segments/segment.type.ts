@@ -46,6 +46,17 @@ export interface SegmentRecord {
   siteCode: string;
   mixins: JsonObject | null;
   metadata: Metadata;
+  /** q-language rules that maintain automatic members (README "Segment rules"). */
+  customerRule: string | null;
+  itemRule: string | null;
+  /** What the last evaluation of the rules did; null for a segment that never had a rule. */
+  ruleRun: RuleRun | null;
+}
+
+export interface RuleRun {
+  evaluatedAt: Date | null;
+  durationMs: number | null;
+  error: string | null;
 }
 
 @ObjectType({ description: 'A customer segment: a group of customers with the products and categories it unlocks.' })
@@ -78,6 +89,19 @@ export class Segment {
 
   @Field({ description: 'True when the segment is ACTIVE (and, when configured, inside its validity window).' })
   isActive!: boolean;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'q-language rule over customer.* and legalEntity.* fields: its matches are AUTOMATIC members (B2B when it names legalEntity.*).',
+  })
+  customerRule!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'q-language rule over product.* and category.* fields: the products it matches are AUTOMATIC items.',
+  })
+  itemRule!: string | null;
 }
 
 /** SegmentPage and the resolver of its lazy items/totalCount (registered in graphql/schema.ts). */

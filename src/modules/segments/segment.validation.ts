@@ -1,4 +1,5 @@
 import { BadInputError } from '../../errors';
+import { optionalRuleText, parseRule, type RuleSide } from '../rules/rule.parse';
 import { normalizeLocalizedInput } from '../../i18n/language';
 import { limits } from '../../limits';
 import {
@@ -26,6 +27,8 @@ export interface SegmentDraft {
   metadataMixins: Record<string, string> | null;
   /** metadata.version of the body: the expected stored version (optimistic lock). */
   expectedVersion?: number;
+  customerRule: string | null;
+  itemRule: string | null;
 }
 
 export interface WriteLanguage {
@@ -33,7 +36,18 @@ export interface WriteLanguage {
   defaultLanguage: string;
 }
 
-const KNOWN = new Set(['id', 'name', 'description', 'validity', 'status', 'siteCode', 'mixins', 'metadata']);
+const KNOWN = new Set([
+  'id',
+  'name',
+  'description',
+  'validity',
+  'status',
+  'siteCode',
+  'mixins',
+  'metadata',
+  'customerRule',
+  'itemRule',
+]);
 const STATUSES = new Set<string>(Object.values(SegmentStatus));
 
 /**
@@ -91,5 +105,13 @@ export function toSegmentDraft(input: unknown, lang: WriteLanguage, strict = fal
     mixins,
     metadataMixins: optionalMixinSchemas(metadata?.mixins, 'metadata.mixins'),
     expectedVersion: optionalVersion(metadata?.version, 'metadata.version'),
+    customerRule: checkedRule(input.customerRule, 'customer'),
+    itemRule: checkedRule(input.itemRule, 'item'),
   };
+}
+
+/** A rule's text after the checks a stored rule must pass (a 400 naming the position otherwise). */
+function checkedRule(value: unknown, side: RuleSide): string | null {
+  const text = optionalRuleText(value, side);
+  return text !== null && parseRule(side, text) ? text : null;
 }

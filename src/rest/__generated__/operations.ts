@@ -3,7 +3,7 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
-/** How a customer came into a segment. */
+/** How a member came into a segment: MANUAL (written through the API) or AUTOMATIC (matched by the segment rule). */
 export type AssignmentType =
   /** Derived by the service itself (reserved). */
   | 'AUTOMATIC'
@@ -78,9 +78,13 @@ export type PatchOperationInput = {
 
 /** A segment as written. `name` and `description` take a language map or a plain string. */
 export type SegmentInput = {
+  /** q-language rule over customer.*\/legalEntity.* fields (README "Segment rules"); null or "" for none. */
+  customerRule?: string | null | undefined;
   description?: unknown;
   /** Optional on create (a fresh id is generated). */
   id?: string | number | null | undefined;
+  /** q-language rule over product.*\/category.* fields; null or "" for none. */
+  itemRule?: string | null | undefined;
   metadata?: MetadataInput | null | undefined;
   mixins?: Record<string, unknown> | null | undefined;
   /** Language → text, or a string in the Content-Language. */
