@@ -23,6 +23,9 @@ export function segmentBody(s: SegmentFieldsFragment): Record<string, unknown> {
     siteCode: s.siteCode,
     mixins: s.mixins,
     metadata: present({ ...s.metadata, __typename: undefined }),
+    // Extensions of the contract's segment (README "Segment rules"); absent without a rule.
+    customerRule: s.customerRule,
+    itemRule: s.itemRule,
   });
 }
 

@@ -2,6 +2,7 @@ import type { AnyRoute } from './adapter';
 import { customerAssignmentRoutes } from './routes/customer-assignments';
 import { itemAssignmentRoutes } from './routes/item-assignments';
 import { segmentRoutes } from './routes/segments';
+import { ruleRoutes } from './routes/rules';
 import { storefrontRoutes } from './routes/storefront';
 
 /**
@@ -15,4 +16,6 @@ export const routes: readonly AnyRoute[] = [
   ...customerAssignmentRoutes,
   ...itemAssignmentRoutes,
   ...storefrontRoutes,
+  // Extensions (README "Segment rules"), after the 30 documented operations.
+  ...ruleRoutes,
 ];

@@ -291,3 +291,55 @@ describe('preview and visibility', () => {
     expect((preview.data as Json).previewSegmentRule.count).toBe(0);
   });
 });
+
+describe('REST', () => {
+  test('rules are extra fields of the segment body: PUT stores and evaluates, GET returns them', async () => {
+    const put = await t.rest('PUT', '/segments/seg-rest', {
+      body: { name: { en: 'Gold US' }, siteCode: 'main', status: 'ACTIVE', customerRule: 'customer.mixins.tier:GOLD' },
+    });
+    expect(put.statusCode).toBe(201);
+    const got = await t.rest('GET', '/segments/seg-rest');
+    expect(got.json()).toMatchObject({ id: 'seg-rest', customerRule: 'customer.mixins.tier:GOLD' });
+    expect(got.json()).not.toHaveProperty('itemRule');
+    const list = await t.rest('GET', '/segments/seg-rest/customers?sort=customer.id');
+    expect(list.json().map((a: Json) => [a.customer.id, a.assignmentType])).toEqual([
+      ['c-ann', 'AUTOMATIC'],
+      ['c-cay', 'AUTOMATIC'],
+    ]);
+    // A segment without rules answers exactly as the contract's (no extra fields).
+    await t.rest('PUT', '/segments/seg-plain', { body: { name: 'Plain', siteCode: 'main' } });
+    expect(Object.keys((await t.rest('GET', '/segments/seg-plain')).json()).sort()).toEqual(
+      ['id', 'metadata', 'name', 'siteCode', 'status'].sort(),
+    );
+  });
+
+  test('PATCH can change a rule; a bad rule is a 400 naming the field, nothing written', async () => {
+    const patch = await t.rest('PATCH', '/segments/seg-rest', {
+      body: [{ op: 'replace', path: '/customerRule', value: 'customer.mixins.tier:SILVER' }],
+    });
+    expect(patch.statusCode).toBe(204);
+    expect((await t.rest('GET', '/segments/seg-rest/customers')).json().map((a: Json) => a.customer.id)).toEqual(['c-bob']);
+    const bad = await t.rest('PUT', '/segments/seg-rest', {
+      body: { name: 'x', siteCode: 'main', customerRule: 'customer.mixins.tier:(GOLD' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 400, details: { field: 'customerRule' } });
+    expect((await t.rest('GET', '/segments/seg-rest')).json().customerRule).toBe('customer.mixins.tier:SILVER');
+  });
+
+  test('exclusions: DELETE of a member records one; GET lists; DELETE removes (the rule takes the member back)', async () => {
+    expect((await t.rest('DELETE', '/segments/seg-rest/customers/c-bob')).statusCode).toBe(204);
+    await t.services.rules.evaluateSegment('acme', 'seg-rest');
+    const ex = await t.rest('GET', '/segments/seg-rest/exclusions');
+    expect(ex.statusCode).toBe(200);
+    expect(ex.json()).toEqual({ customers: [{ customerId: 'c-bob', createdAt: expect.any(String) }], items: [] });
+    expect((await t.rest('GET', '/segments/seg-rest/customers')).json()).toEqual([]);
+    expect((await t.rest('DELETE', '/segments/seg-rest/exclusions/customers/c-bob')).statusCode).toBe(204);
+    expect((await t.rest('GET', '/segments/seg-rest/customers')).json().map((a: Json) => a.customer.id)).toEqual(['c-bob']);
+    expect((await t.rest('DELETE', '/segments/seg-rest/exclusions/items/product/p-1')).statusCode).toBe(204);
+    expect((await t.rest('DELETE', '/segments/seg-rest/exclusions/items/thing/p-1')).statusCode).toBe(400);
+    expect((await t.rest('GET', '/segments/nope/exclusions')).statusCode).toBe(404);
+    const reader = await t.token({ scopes: [SCOPE.read] });
+    expect((await t.rest('DELETE', '/segments/seg-rest/exclusions/customers/c-bob', { token: reader })).statusCode).toBe(403);
+  });
+});

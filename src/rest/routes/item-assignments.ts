@@ -27,7 +27,7 @@ const ITEM_TYPES = new Set<string>(['PRODUCT', 'CATEGORY']);
  * The `{type}` path parameter: PRODUCT or CATEGORY in any case (docs/behaviour.md), upper-cased
  * here so the GraphQL enum receives its own spelling and anything else is a 400 naming `type`.
  */
-function itemType(req: RestRequest): ItemType {
+export function itemType(req: RestRequest): ItemType {
   const type = String(req.params.type).toUpperCase();
   if (!ITEM_TYPES.has(type)) throw new BadInputError('type must be PRODUCT or CATEGORY', 'type');
   return type as ItemType;
