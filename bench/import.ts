@@ -101,6 +101,7 @@ async function benchOne(target: Target, file: string, lines: number, batchSize: 
         metadataMixins: null,
         customerRule: null,
         itemRule: null,
+        ruleUsesNow: false,
       })),
     );
     for (const pass of ['first import', 're-import']) {

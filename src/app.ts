@@ -31,11 +31,13 @@ import { registerServerErrorLog } from './http/server-errors';
 import { registerTraceRoute } from './http/trace-route';
 import { routes } from './rest/routes';
 import { limits, setLimits } from './limits';
+import { type RuleScheduler, startRuleScheduler } from './modules/rules/rule.scheduler';
 
 export interface BuiltApp {
   app: FastifyInstance;
   services: Services;
   lifecycle: Lifecycle;
+  ruleScheduler: RuleScheduler;
 }
 
 const BODY_LIMIT = 10 * 1024 * 1024;
@@ -107,6 +109,14 @@ export async function buildApp({
     clock,
     onRuleError: (err, where) => app.log.error({ err, ...where }, 'rule evaluation failed'),
   });
+  // Rules that read the clock, and failed evaluations, run again on a schedule (one evaluator
+  // per segment across instances); stopped, after its pass, when the app closes.
+  const ruleScheduler = startRuleScheduler(db, services.rules, {
+    intervalMs: config.limits.rulesIntervalMs,
+    leaseMs: 2 * config.limits.rulesStatementTimeoutMs,
+    log: (message, err) => app.log.warn({ err }, message),
+  });
+  app.addHook('onClose', () => ruleScheduler.stop());
   const schema = getSchema();
 
   // Cross-cutting concerns, in the order they apply to a request: what watches it (trace name,
@@ -169,5 +179,5 @@ export async function buildApp({
 
   await registerDocs(app, config);
   mountRoutes(app, services, schema, routes);
-  return { app, services, lifecycle };
+  return { app, services, lifecycle, ruleScheduler };
 }

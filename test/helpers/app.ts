@@ -6,6 +6,7 @@ import { type Config, type DbConfig, loadConfig } from '../../src/config';
 import { type Database, openDatabase } from '../../src/db/knex';
 import type { Services } from '../../src/graphql/context';
 import type { Lifecycle } from '../../src/http/lifecycle';
+import type { RuleScheduler } from '../../src/modules/rules/rule.scheduler';
 import { createTestDatabase } from './db';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -23,6 +24,7 @@ export interface TestApp {
   app: FastifyInstance;
   services: Services;
   lifecycle: Lifecycle;
+  ruleScheduler: RuleScheduler;
   db: Database;
   config: Config;
   token: (opts?: TokenOptions) => Promise<string>;
@@ -65,7 +67,12 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
   const config = loadConfig({ NODE_ENV: 'test', AUTH_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env });
   config.db = opts.dbVia ? opts.dbVia(tdb.config) : tdb.config;
   const db = opts.dbVia ? openDatabase(config.db, config.limits, SILENT_KNEX_LOG) : tdb.db;
-  const { app, services, lifecycle } = await buildApp({ config, db, logStream: opts.logStream, clock: opts.clock });
+  const { app, services, lifecycle, ruleScheduler } = await buildApp({
+    config,
+    db,
+    logStream: opts.logStream,
+    clock: opts.clock,
+  });
   await app.ready();
   const token = (o: TokenOptions = {}) =>
     signToken(TEST_SECRET, {
@@ -80,6 +87,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
     app,
     services,
     lifecycle,
+    ruleScheduler,
     db,
     config,
     token,

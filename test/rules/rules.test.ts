@@ -343,3 +343,31 @@ describe('REST', () => {
     expect((await t.rest('DELETE', '/segments/seg-rest/exclusions/customers/c-bob', { token: reader })).statusCode).toBe(403);
   });
 });
+
+describe('the schedule', () => {
+  test('rules that read the clock are evaluated again by the scheduler as time passes', async () => {
+    await gql(UPSERT_CUSTOMERS, { c: [{ id: 'c-fay', mixins: { lastOrderAt: '2026-05-25T00:00:00Z' } }] });
+    await segmentWithRules('seg-sched', 'customer.mixins.lastOrderAt:>=now-10d');
+    expect(await members('seg-sched')).toEqual(['c-fay:A']);
+    now = Date.parse('2026-06-10T00:00:00Z'); // 2026-05-25 is now 16 days ago
+    expect(await t.ruleScheduler.tick()).toBeGreaterThanOrEqual(1);
+    expect(await members('seg-sched')).toEqual([]);
+    now = Date.parse('2026-06-01T12:00:00Z');
+    await t.ruleScheduler.tick();
+    expect(await members('seg-sched')).toEqual(['c-fay:A']);
+  });
+
+  test('a segment whose lease another instance holds is left to it', async () => {
+    now = Date.parse('2026-06-10T00:00:00Z');
+    await t.db
+      .knex('segments')
+      .where({ tenant: 'acme', id: 'seg-sched' })
+      .update({ rule_lease_until: now + 60_000 });
+    await t.ruleScheduler.tick();
+    expect(await members('seg-sched')).toEqual(['c-fay:A']);
+    await t.db.knex('segments').where({ tenant: 'acme', id: 'seg-sched' }).update({ rule_lease_until: null });
+    await t.ruleScheduler.tick();
+    expect(await members('seg-sched')).toEqual([]);
+    now = Date.parse('2026-06-01T12:00:00Z');
+  });
+});

@@ -62,6 +62,7 @@ interface SegmentRow {
   modified_at: number | string;
   customer_rule: string | null;
   item_rule: string | null;
+  rule_uses_now: boolean | number;
   /** Absent from rows built in memory before a first evaluation. */
   rule_evaluated_at?: number | string | null;
   rule_duration_ms?: number | string | null;
@@ -101,7 +102,10 @@ function rulesChanged(before: Pick<SegmentRow, 'customer_rule' | 'item_rule'> | 
 
 function draftColumns(
   d: SegmentDraft,
-): Omit<SegmentRow, 'tenant' | 'id' | 'version' | 'created_at' | 'modified_at' | `rule_${string}`> {
+): Omit<
+  SegmentRow,
+  'tenant' | 'id' | 'version' | 'created_at' | 'modified_at' | 'rule_evaluated_at' | 'rule_duration_ms' | 'rule_error'
+> {
   return {
     name: JSON.stringify(d.name),
     description: jsonOrNull(d.description),
@@ -113,6 +117,7 @@ function draftColumns(
     metadata_mixins: jsonOrNull(d.metadataMixins),
     customer_rule: d.customerRule,
     item_rule: d.itemRule,
+    rule_uses_now: d.ruleUsesNow,
   };
 }
 
@@ -127,6 +132,7 @@ const MUTABLE = [
   'metadata_mixins',
   'customer_rule',
   'item_rule',
+  'rule_uses_now',
   'version',
   'modified_at',
 ];

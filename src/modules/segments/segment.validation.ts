@@ -1,5 +1,5 @@
 import { BadInputError } from '../../errors';
-import { optionalRuleText, parseRule, type RuleSide } from '../rules/rule.parse';
+import { optionalRuleText, parseRule } from '../rules/rule.parse';
 import { normalizeLocalizedInput } from '../../i18n/language';
 import { limits } from '../../limits';
 import {
@@ -29,6 +29,8 @@ export interface SegmentDraft {
   expectedVersion?: number;
   customerRule: string | null;
   itemRule: string | null;
+  /** A rule reads the clock (`now-180d`): the scheduler evaluates such segments again and again. */
+  ruleUsesNow: boolean;
 }
 
 export interface WriteLanguage {
@@ -105,13 +107,13 @@ export function toSegmentDraft(input: unknown, lang: WriteLanguage, strict = fal
     mixins,
     metadataMixins: optionalMixinSchemas(metadata?.mixins, 'metadata.mixins'),
     expectedVersion: optionalVersion(metadata?.version, 'metadata.version'),
-    customerRule: checkedRule(input.customerRule, 'customer'),
-    itemRule: checkedRule(input.itemRule, 'item'),
+    ...rules(input.customerRule, input.itemRule),
   };
 }
 
-/** A rule's text after the checks a stored rule must pass (a 400 naming the position otherwise). */
-function checkedRule(value: unknown, side: RuleSide): string | null {
-  const text = optionalRuleText(value, side);
-  return text !== null && parseRule(side, text) ? text : null;
+/** The rules after the checks a stored rule must pass (a 400 naming the position otherwise). */
+function rules(customer: unknown, item: unknown): Pick<SegmentDraft, 'customerRule' | 'itemRule' | 'ruleUsesNow'> {
+  const c = parseRule('customer', optionalRuleText(customer, 'customer') ?? '');
+  const i = parseRule('item', optionalRuleText(item, 'item') ?? '');
+  return { customerRule: c?.text ?? null, itemRule: i?.text ?? null, ruleUsesNow: !!(c?.usesNow || i?.usesNow) };
 }
