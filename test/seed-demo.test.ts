@@ -18,7 +18,16 @@ test('loads once into an empty tenant, and the printed tokens get real answers',
       .json()
       .map((s: { id: string }) => s.id)
       .sort(),
-  ).toEqual(['seg-garden', 'seg-gold', 'seg-pro']);
+  ).toEqual(['seg-garden', 'seg-gold', 'seg-pro', 'seg-vip']);
+
+  // The rule segment: gold-tier customers and premium tools, kept by its rules.
+  const vip = await t.rest('GET', '/segments/seg-vip/customers?sort=customer.id', { tenant: DEMO_TENANT, token: admin });
+  expect(vip.json().map((a: { customer: { id: string }; assignmentType: string }) => [a.customer.id, a.assignmentType])).toEqual([
+    ['c-alice', 'AUTOMATIC'],
+    ['c-carol', 'AUTOMATIC'],
+  ]);
+  const vipItems = await t.rest('GET', '/segments/seg-vip/items?sort=item.id', { tenant: DEMO_TENANT, token: admin });
+  expect(vipItems.json().map((a: { item: { id: string } }) => a.item.id)).toEqual(['p-claw-hammer', 'p-drill-18v']);
 
   const alice = await t.token({ tenant: DEMO_TENANT, scopes: [SCOPE.readOwn], customerId: 'c-alice' });
   const tree = await t.rest('GET', '/segments/items/category-trees', { tenant: DEMO_TENANT, token: alice });

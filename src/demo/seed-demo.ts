@@ -7,22 +7,36 @@ export const DEMO_TENANT = 'demo';
 
 /**
  * The demo tenant, written through the same GraphQL mutations clients use (no side door into
- * the tables): a category tree four levels deep, products in it, B2C and B2B customers, and
- * three segments with assignments. Loaded by `npm start` into an empty development database.
+ * the tables): a category tree four levels deep, products in it, B2C and B2B customers with
+ * attributes, three segments with assignments and one kept by rules. Loaded by `npm start` into
+ * an empty development database.
  */
 const SEED = /* GraphQL */ `
   mutation Seed {
     upsertLegalEntities(input: [{ id: "le-acme", name: "ACME Construction GmbH" }, { id: "le-beta", name: "Beta Builders AG" }])
     upsertCustomers(
       input: [
-        { id: "c-alice", firstName: "Alice", lastName: "Smith", email: "alice@example.com" }
-        { id: "c-bob", firstName: "Bob", lastName: "Jones", email: "bob@example.com" }
+        {
+          id: "c-alice"
+          firstName: "Alice"
+          lastName: "Smith"
+          email: "alice@example.com"
+          mixins: { country: "US", tier: "GOLD", totalSpent: 480, lastOrderAt: "2026-11-02T10:00:00Z" }
+        }
+        {
+          id: "c-bob"
+          firstName: "Bob"
+          lastName: "Jones"
+          email: "bob@example.com"
+          mixins: { country: "US", tier: "SILVER", totalSpent: 90 }
+        }
         {
           id: "c-carol"
           firstName: "Carol"
           lastName: "Meyer"
           email: "carol@acme.example"
           legalEntityIds: ["le-acme", "le-beta"]
+          mixins: { country: "DE", tier: "GOLD", totalSpent: 1250 }
         }
       ]
     )
@@ -80,9 +94,27 @@ const SEED = /* GraphQL */ `
     )
     upsertProducts(
       input: [
-        { id: "p-claw-hammer", code: "HAM-100", name: { en: "Claw hammer", de: "Klauenhammer" }, categoryIds: ["cat-hammers"] }
-        { id: "p-sledge-5kg", code: "HAM-500", name: { en: "Sledgehammer 5 kg" }, categoryIds: ["cat-sledge"] }
-        { id: "p-drill-18v", code: "DRL-18", name: { en: "Cordless drill 18 V" }, categoryIds: ["cat-cordless"] }
+        {
+          id: "p-claw-hammer"
+          code: "HAM-100"
+          name: { en: "Claw hammer", de: "Klauenhammer" }
+          categoryIds: ["cat-hammers"]
+          mixins: { brand: "Forge", priceBand: "premium" }
+        }
+        {
+          id: "p-sledge-5kg"
+          code: "HAM-500"
+          name: { en: "Sledgehammer 5 kg" }
+          categoryIds: ["cat-sledge"]
+          mixins: { brand: "Forge", priceBand: "standard" }
+        }
+        {
+          id: "p-drill-18v"
+          code: "DRL-18"
+          name: { en: "Cordless drill 18 V" }
+          categoryIds: ["cat-cordless"]
+          mixins: { brand: "Volt", priceBand: "premium" }
+        }
         { id: "p-drill-corded", code: "DRL-230", name: { en: "Hammer drill 230 V" }, categoryIds: ["cat-corded"] }
         { id: "p-handsaw", code: "SAW-1", name: { en: "Hand saw" }, categoryIds: ["cat-saws"] }
         { id: "p-hose-20m", code: "HOS-20", name: { en: "Garden hose 20 m" }, categoryIds: ["cat-hoses"] }
@@ -107,6 +139,15 @@ const SEED = /* GraphQL */ `
           validity: { from: "2024-01-01T00:00:00.000Z", to: "2030-12-31T23:59:59.999Z" }
         }
         { id: "seg-garden", name: { en: "Garden club" }, status: INACTIVE, siteCode: "main" }
+        {
+          id: "seg-vip"
+          name: { en: "VIP (by rule)" }
+          description: { en: "Gold-tier customers, kept current by the rule; premium tools for them." }
+          status: ACTIVE
+          siteCode: "main"
+          customerRule: "customer.mixins.tier:GOLD"
+          itemRule: "product.mixins.priceBand:premium category.code:tools"
+        }
       ]
     ) {
       code
