@@ -46,3 +46,13 @@ export function toMetadata(row: MetadataColumns): {
     mixins: parseJson(row.metadata_mixins),
   };
 }
+
+/** `validity_from` / `validity_to` columns (epoch ms) → `{ from, to }`, or null when neither is set. */
+export function toValidity(row: {
+  validity_from?: unknown;
+  validity_to?: unknown;
+}): { from: Date | null; to: Date | null } | null {
+  const from = msToDate(row.validity_from ?? null);
+  const to = msToDate(row.validity_to ?? null);
+  return from || to ? { from, to } : null;
+}

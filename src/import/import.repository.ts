@@ -45,6 +45,8 @@ export class ImportRepository {
       assignment_type: 'MANUAL',
       mixins: jsonOrNull(l.mixins),
       metadata_mixins: jsonOrNull(l.metadataMixins),
+      validity_from: l.validityFrom,
+      validity_to: l.validityTo,
       version: 1,
       created_at: now,
       modified_at: now,
@@ -53,6 +55,8 @@ export class ImportRepository {
       'assignment_type',
       'mixins',
       'metadata_mixins',
+      'validity_from',
+      'validity_to',
       'modified_at',
     ]);
   }
@@ -64,15 +68,21 @@ export class ImportRepository {
       segment_id: l.segmentId,
       type: l.type,
       item_id: l.itemId,
+      assignment_type: 'MANUAL',
       mixins: jsonOrNull(l.mixins),
       metadata_mixins: jsonOrNull(l.metadataMixins),
+      validity_from: l.validityFrom,
+      validity_to: l.validityTo,
       version: 1,
       created_at: now,
       modified_at: now,
     }));
     await this.upsert(trx, 'item_assignments', ['tenant', 'segment_id', 'type', 'item_id'], rows, [
+      'assignment_type',
       'mixins',
       'metadata_mixins',
+      'validity_from',
+      'validity_to',
       'modified_at',
     ]);
   }

@@ -71,6 +71,8 @@ export function itemAssignmentBody(a: ItemAssignmentFieldsFragment): Record<stri
     item: present({ id: a.item.id, code: a.item.code, name: a.item.name }),
     type: a.type,
     mixins: a.mixins,
+    // An extension of the contract (README "Time-bound membership"); absent when unset.
+    validity: a.validity ? present({ from: a.validity.from, to: a.validity.to }) : undefined,
     metadata: present({ ...a.metadata, __typename: undefined }),
   });
 }
@@ -85,6 +87,8 @@ export function customerAssignmentBody(a: CustomerAssignmentFieldsFragment): Rec
     legalEntity: a.legalEntity ? present({ ...a.legalEntity, __typename: undefined }) : undefined,
     assignmentType: a.assignmentType,
     mixins: a.mixins,
+    // An extension of the contract (README "Time-bound membership"); absent when unset.
+    validity: a.validity ? present({ from: a.validity.from, to: a.validity.to }) : undefined,
     metadata: present({ ...a.metadata, __typename: undefined }),
   });
 }

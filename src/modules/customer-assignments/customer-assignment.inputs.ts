@@ -1,6 +1,6 @@
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { MetadataInput } from '../segments/segment.inputs';
+import { MetadataInput, ValidityInput } from '../segments/segment.inputs';
 
 @InputType({ description: 'A customer assignment as written: replaces `mixins` and `metadata.mixins`.' })
 export class CustomerAssignmentInput {
@@ -9,6 +9,12 @@ export class CustomerAssignmentInput {
 
   @Field(() => MetadataInput, { nullable: true, description: '`version` is the expected version (optimistic lock).' })
   metadata?: MetadataInput | null;
+
+  @Field(() => ValidityInput, {
+    nullable: true,
+    description: 'Time-bound membership: what the customer gets counts it only while now ∈ [from, to).',
+  })
+  validity?: ValidityInput | null;
 }
 
 @InputType({ description: 'Which assignment: a customer, and the legal entity it acts for (omitted for B2C).' })

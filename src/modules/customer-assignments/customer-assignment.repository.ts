@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Database } from '../../db/knex';
 import { inLockOrder } from '../../db/lock-order';
 import { withTransaction } from '../../db/transaction';
-import { jsonOrNull, parseJson, toInt, toMetadata } from '../../db/rows';
+import { jsonOrNull, toValidity, parseJson, toInt, toMetadata } from '../../db/rows';
 import { ConflictError, MSG_CHANGED, notFound } from '../../errors';
 import { makeResolver } from '../../query/fields';
 import type { Paging } from '../../query/paging';
@@ -24,6 +24,8 @@ export const customerAssignmentFields = makeResolver({
     'customer.id': { column: 'ca.customer_id', kind: 'string' },
     'legalEntity.id': { column: "NULLIF(ca.legal_entity_id, '')", kind: 'string' },
     assignmentType: { column: 'ca.assignment_type', kind: 'enum', enumValues: Object.values(AssignmentType) },
+    'validity.from': { column: 'ca.validity_from', kind: 'instant' },
+    'validity.to': { column: 'ca.validity_to', kind: 'instant' },
     'metadata.createdAt': { column: 'ca.created_at', kind: 'instant' },
     'metadata.modifiedAt': { column: 'ca.modified_at', kind: 'instant' },
     'metadata.version': { column: 'ca.version', kind: 'number' },
@@ -56,6 +58,8 @@ interface CustomerAssignmentRow {
   assignment_type: string;
   mixins: string | null;
   metadata_mixins: string | null;
+  validity_from: number | string | null;
+  validity_to: number | string | null;
   version: number | string;
   created_at: number | string;
   modified_at: number | string;
@@ -69,13 +73,14 @@ export function toCustomerAssignmentRecord(row: CustomerAssignmentRow): Customer
     legalEntityId: row.legal_entity_id === '' ? null : row.legal_entity_id,
     assignmentType: row.assignment_type as AssignmentType,
     mixins: parseJson(row.mixins),
+    validity: toValidity(row),
     metadata: toMetadata(row),
   };
 }
 
 const TABLE = 'customer_assignments';
 const PRIMARY_KEY = ['tenant', 'segment_id', 'customer_id', 'legal_entity_id'];
-const MUTABLE = ['assignment_type', 'mixins', 'metadata_mixins', 'version', 'modified_at'];
+const MUTABLE = ['assignment_type', 'mixins', 'metadata_mixins', 'validity_from', 'validity_to', 'version', 'modified_at'];
 /** docs/behaviour.md: without `sort`, creation time; the rest of the key makes paging stable. */
 const TIEBREAK = ['ca.created_at', 'ca.customer_id', 'ca.legal_entity_id'];
 
@@ -257,6 +262,8 @@ export class CustomerAssignmentRepository {
         assignment_type: AssignmentType.MANUAL,
         mixins: jsonOrNull(d.mixins),
         metadata_mixins: jsonOrNull(d.metadataMixins),
+        validity_from: d.validityFrom,
+        validity_to: d.validityTo,
         version: stored ? stored.version + 1 : 1,
         created_at: stored ? stored.createdAt : now,
         modified_at: now,

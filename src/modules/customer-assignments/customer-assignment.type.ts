@@ -2,7 +2,7 @@ import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { pageOf } from '../../graphql/page';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Customer, LegalEntity } from '../catalog/catalog.type';
-import { type JsonObject, Metadata, Segment, type SegmentRecord } from '../segments/segment.type';
+import { type JsonObject, Metadata, Segment, type SegmentRecord, Validity } from '../segments/segment.type';
 
 export enum AssignmentType {
   MANUAL = 'MANUAL',
@@ -26,6 +26,7 @@ export interface CustomerAssignmentRecord {
   legalEntityId: string | null;
   assignmentType: AssignmentType;
   mixins: JsonObject | null;
+  validity: Validity | null;
   metadata: Metadata;
 }
 
@@ -48,6 +49,12 @@ export class CustomerAssignment {
 
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Free-form attributes, stored verbatim.' })
   mixins!: JsonObject | null;
+
+  @Field(() => Validity, {
+    nullable: true,
+    description: 'Time-bound membership: counted for what the customer gets only while now ∈ [from, to).',
+  })
+  validity!: Validity | null;
 
   @Field(() => Metadata)
   metadata!: Metadata;

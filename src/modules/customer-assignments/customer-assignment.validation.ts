@@ -6,6 +6,7 @@ import {
   optionalJsonObject,
   optionalMixinSchemas,
   optionalObject,
+  optionalValidity,
   optionalVersion,
 } from '../shared/validate';
 
@@ -18,6 +19,9 @@ export interface CustomerAssignmentKey {
 /** What an upsert stores, before versions and timestamps are settled. */
 export interface CustomerAssignmentDraft extends CustomerAssignmentKey {
   mixins: JsonObject | null;
+  /** Time-bound membership: counted for what a customer gets only while now ∈ [from, to). */
+  validityFrom: number | null;
+  validityTo: number | null;
   metadataMixins: Record<string, string> | null;
   /** metadata.version of the body: the expected stored version (optimistic lock). */
   expectedVersion?: number;
@@ -44,6 +48,7 @@ export function toAssignmentDraft(key: CustomerAssignmentKey, input: unknown): C
   return {
     ...key,
     mixins: optionalJsonObject(body.mixins, 'mixins'),
+    ...optionalValidity(body.validity),
     metadataMixins: optionalMixinSchemas(metadata?.mixins, 'metadata.mixins'),
     expectedVersion: optionalVersion(metadata?.version, 'metadata.version'),
   };

@@ -1,6 +1,6 @@
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { MetadataInput } from '../segments/segment.inputs';
+import { MetadataInput, ValidityInput } from '../segments/segment.inputs';
 
 @InputType({ description: 'An item assignment as written: replaces `mixins` and `metadata.mixins`.' })
 export class ItemAssignmentInput {
@@ -9,6 +9,12 @@ export class ItemAssignmentInput {
 
   @Field(() => MetadataInput, { nullable: true, description: '`version` is the expected version (optimistic lock).' })
   metadata?: MetadataInput | null;
+
+  @Field(() => ValidityInput, {
+    nullable: true,
+    description: 'Time-bound: what members get counts the item only while now ∈ [from, to).',
+  })
+  validity?: ValidityInput | null;
 }
 
 @InputType({ description: 'One element of a bulk item-assignment upsert.' })

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Database } from '../../db/knex';
 import { inLockOrder } from '../../db/lock-order';
 import { withTransaction } from '../../db/transaction';
-import { jsonOrNull, parseJson, toInt, toMetadata } from '../../db/rows';
+import { jsonOrNull, parseJson, toInt, toMetadata, toValidity } from '../../db/rows';
 import { ConflictError, MSG_CHANGED, notFound } from '../../errors';
 import { makeResolver } from '../../query/fields';
 import type { Paging } from '../../query/paging';
@@ -21,6 +21,8 @@ export const itemAssignmentFields = makeResolver({
     type: { column: 'ia.type', kind: 'enum', enumValues: [ItemType.PRODUCT, ItemType.CATEGORY] },
     segmentId: { column: 'ia.segment_id', kind: 'string' },
     assignmentType: { column: 'ia.assignment_type', kind: 'enum', enumValues: ['MANUAL', 'AUTOMATIC'] },
+    'validity.from': { column: 'ia.validity_from', kind: 'instant' },
+    'validity.to': { column: 'ia.validity_to', kind: 'instant' },
     'metadata.createdAt': { column: 'ia.created_at', kind: 'instant' },
     'metadata.modifiedAt': { column: 'ia.modified_at', kind: 'instant' },
     'metadata.version': { column: 'ia.version', kind: 'number' },
@@ -56,6 +58,9 @@ export interface ItemKey {
 export interface ItemAssignmentDraft {
   mixins: Record<string, unknown> | null;
   metadataMixins: Record<string, string> | null;
+  /** Time-bound: counted for what members get only while now ∈ [from, to). */
+  validityFrom: number | null;
+  validityTo: number | null;
   expectedVersion?: number;
 }
 
@@ -71,13 +76,15 @@ interface ItemAssignmentRow {
   assignment_type: string;
   mixins: string | null;
   metadata_mixins: string | null;
+  validity_from: number | string | null;
+  validity_to: number | string | null;
   version: number | string;
   created_at: number | string;
   modified_at: number | string;
 }
 
 const PK = ['tenant', 'segment_id', 'type', 'item_id'];
-const MUTABLE = ['assignment_type', 'mixins', 'metadata_mixins', 'version', 'modified_at'];
+const MUTABLE = ['assignment_type', 'mixins', 'metadata_mixins', 'validity_from', 'validity_to', 'version', 'modified_at'];
 const EXCLUSIONS = 'item_exclusions';
 
 export function toItemAssignmentRecord(row: ItemAssignmentRow): ItemAssignmentRecord {
@@ -88,13 +95,22 @@ export function toItemAssignmentRecord(row: ItemAssignmentRow): ItemAssignmentRe
     itemId: row.item_id,
     assignmentType: (row.assignment_type ?? 'MANUAL') as AssignmentType,
     mixins: parseJson(row.mixins),
+    validity: toValidity(row),
     metadata: toMetadata(row),
   };
 }
 
-function draftColumns(d: ItemAssignmentDraft): Pick<ItemAssignmentRow, 'assignment_type' | 'mixins' | 'metadata_mixins'> {
+function draftColumns(
+  d: ItemAssignmentDraft,
+): Pick<ItemAssignmentRow, 'assignment_type' | 'mixins' | 'metadata_mixins' | 'validity_from' | 'validity_to'> {
   // Whatever the API writes is MANUAL (an AUTOMATIC member put by hand becomes a manual one).
-  return { assignment_type: 'MANUAL', mixins: jsonOrNull(d.mixins), metadata_mixins: jsonOrNull(d.metadataMixins) };
+  return {
+    assignment_type: 'MANUAL',
+    mixins: jsonOrNull(d.mixins),
+    metadata_mixins: jsonOrNull(d.metadataMixins),
+    validity_from: d.validityFrom,
+    validity_to: d.validityTo,
+  };
 }
 
 export class ItemAssignmentRepository {

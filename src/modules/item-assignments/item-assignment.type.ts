@@ -3,7 +3,7 @@ import { pageOf } from '../../graphql/page';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Item } from '../catalog/catalog.type';
 import { AssignmentType } from '../customer-assignments/customer-assignment.type';
-import { type JsonObject, Metadata, Segment, type SegmentRecord } from '../segments/segment.type';
+import { type JsonObject, Metadata, Segment, type SegmentRecord, Validity } from '../segments/segment.type';
 
 export enum ItemType {
   PRODUCT = 'PRODUCT',
@@ -21,6 +21,7 @@ export interface ItemAssignmentRecord {
   itemId: string;
   assignmentType: AssignmentType;
   mixins: JsonObject | null;
+  validity: Validity | null;
   metadata: Metadata;
 }
 
@@ -45,6 +46,12 @@ export class ItemAssignment {
 
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Free-form attributes, stored verbatim.' })
   mixins!: JsonObject | null;
+
+  @Field(() => Validity, {
+    nullable: true,
+    description: 'Time-bound: counted for what members get only while now ∈ [from, to).',
+  })
+  validity!: Validity | null;
 
   @Field(() => Metadata)
   metadata!: Metadata;

@@ -1,5 +1,12 @@
 import { BadInputError } from '../../errors';
-import { checkId, optionalJsonObject, optionalMixinSchemas, optionalObject, optionalVersion } from '../shared/validate';
+import {
+  checkId,
+  optionalJsonObject,
+  optionalMixinSchemas,
+  optionalObject,
+  optionalValidity,
+  optionalVersion,
+} from '../shared/validate';
 import type { ItemAssignmentBulkDraft, ItemAssignmentDraft } from './item-assignment.repository';
 import type { ItemAssignmentBulkInput, ItemAssignmentInput } from './item-assignment.inputs';
 
@@ -8,6 +15,7 @@ export function toItemAssignmentDraft(input: ItemAssignmentInput | null | undefi
   const metadata = optionalObject(input?.metadata, 'metadata');
   return {
     mixins: optionalJsonObject(input?.mixins, 'mixins'),
+    ...optionalValidity(input?.validity),
     metadataMixins: optionalMixinSchemas(metadata?.mixins, 'metadata.mixins'),
     expectedVersion: optionalVersion(metadata?.version, 'metadata.version'),
   };

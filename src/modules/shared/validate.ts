@@ -103,3 +103,21 @@ export function optionalVersion(value: unknown, field: string): number | undefin
 export function bulkLimit(list: readonly unknown[], field: string, max = 200): void {
   if (list.length > max) throw new BadInputError(`${field}: at most ${max} elements per request, got ${list.length}`, field);
 }
+
+/**
+ * A `validity {from, to}` object → epoch ms (either may be absent); `from` after `to` is a 400.
+ * `prefix` names the field in errors (`validity`, `[3].validity`).
+ */
+export function optionalValidity(
+  value: unknown,
+  prefix = 'validity',
+): { validityFrom: number | null; validityTo: number | null } {
+  const validity = optionalObject(value, prefix);
+  if (!validity) return { validityFrom: null, validityTo: null };
+  const validityFrom = optionalInstant(validity.from, `${prefix}.from`);
+  const validityTo = optionalInstant(validity.to, `${prefix}.to`);
+  if (validityFrom !== null && validityTo !== null && validityFrom > validityTo) {
+    throw new BadInputError(`${prefix}.from must not be after ${prefix}.to`, `${prefix}.from`);
+  }
+  return { validityFrom, validityTo };
+}
