@@ -5,9 +5,9 @@
  * instances.
  */
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import Redis from 'ioredis';
 import { loadConfig } from '../../src/config';
+import { freePort } from '../helpers/net';
 import { SCOPE, startTestApp, type TestApp } from '../helpers/app';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -162,14 +162,7 @@ describe('a Redis store shared by two instances', () => {
 
 describe('Redis unreachable', () => {
   test('requests pass (fail open) and answer promptly', async () => {
-    // A port that accepts nothing: listen, note it, close.
-    const port = await new Promise<number>((resolve) => {
-      const s = net.createServer();
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as net.AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await freePort(); // a port that accepts nothing
     const t = await startTestApp({ ...LIMITS, RATE_LIMIT_REDIS_URL: `redis://127.0.0.1:${port}` });
     try {
       const base = await t.listen();

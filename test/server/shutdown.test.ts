@@ -13,6 +13,7 @@ import { signToken } from '../../src/auth/token';
 import { ALL_SCOPES, TEST_SECRET } from '../helpers/app';
 import { ensureBuilt, ROOT } from '../helpers/built';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { freePort } from '../helpers/net';
 
 jest.setTimeout(120_000);
 
@@ -28,16 +29,6 @@ afterAll(async () => {
   await tdb.drop();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Server {
   child: ChildProcess;

@@ -17,6 +17,7 @@ import { signToken } from '../../src/auth/token';
 import { tracingConfig } from '../../src/config';
 import { ALL_SCOPES, TEST_SECRET } from '../helpers/app';
 import { createTestDatabase, DB_CLIENT, type TestDatabase } from '../helpers/db';
+import { freePort } from '../helpers/net';
 
 const ROOT = path.resolve(__dirname, '../..');
 jest.setTimeout(120_000);
@@ -130,16 +131,6 @@ test('off without an OTLP endpoint: neither SDK nor instrumentations are loaded'
     await run(['-e', LOADED], { ...baseEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_SDK_DISABLED: 'true' }),
   ).toBe('0');
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface OtlpExport {
   resourceSpans: {
