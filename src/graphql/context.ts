@@ -26,6 +26,8 @@ export interface Services {
   storefront: StorefrontRepository;
   rules: RuleEvaluator;
   ruleRepository: RuleRepository;
+  /** The service's clock (injectable for tests): rules and time-bound memberships read it. */
+  clock: () => number;
 }
 
 export interface ServiceOptions {
@@ -37,8 +39,9 @@ export interface ServiceOptions {
 
 export function createServices(config: Config, db: Database, verifier: TokenVerifier, opts: ServiceOptions = {}): Services {
   const segments = new SegmentRepository(db, config.activeRequiresValidity);
+  const clock = opts.clock ?? Date.now;
   const rules = new RuleEvaluator(db, {
-    now: opts.clock,
+    now: clock,
     statementTimeoutMs: config.limits.rulesStatementTimeoutMs,
     onError: opts.onRuleError,
   });
@@ -50,6 +53,7 @@ export function createServices(config: Config, db: Database, verifier: TokenVeri
     segments,
     rules,
     ruleRepository: new RuleRepository(db, rules),
+    clock,
     catalog: new CatalogRepository(db, segments, rules),
     customerAssignments: new CustomerAssignmentRepository(db, segments),
     itemAssignments: new ItemAssignmentRepository(db, segments),
@@ -83,8 +87,13 @@ export interface Context {
   loaders: Loaders;
   /** The HTTP request being served (absent for the CLIs' contexts): for log lines only. */
   request?: FastifyRequest;
+  /**
+   * "Now" for this request, read once: time-bound memberships are judged at one instant
+   * throughout a request (and loaders keyed by it batch together).
+   */
+  now: number;
 }
 
 export function createContext(services: Services, viewer: Viewer | null, lang: Language, request?: FastifyRequest): Context {
-  return { viewer, services, lang, loaders: new Loaders(services, viewer?.tenant ?? ''), request };
+  return { viewer, services, lang, loaders: new Loaders(services, viewer?.tenant ?? ''), request, now: services.clock() };
 }

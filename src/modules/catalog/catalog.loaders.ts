@@ -39,7 +39,7 @@ export const childrenByCategoryId = (ctx: Context): DataLoader<string, CategoryR
 // The member restriction comes from the viewer, which is fixed for the request.
 
 export const segmentsByCustomerId = (ctx: Context, f: CustomerSegmentFilter): DataLoader<string, SegmentRecord[]> =>
-  ctx.loaders.get(`segmentsByCustomerId:${f.activeOnly}:${f.legalEntityId ?? '*'}`, (ids: readonly string[]) =>
+  ctx.loaders.get(`segmentsByCustomerId:${f.activeOnly}:${f.legalEntityId ?? '*'}:${f.at ?? ''}`, (ids: readonly string[]) =>
     ctx.services.catalog.segmentsByCustomerIds(tenantOf(ctx), ids, f),
   );
 
@@ -54,4 +54,4 @@ export const segmentsByCategoryId = (ctx: Context, f: SegmentEdgeFilter): DataLo
   );
 
 const edgeKey = (f: SegmentEdgeFilter): string =>
-  `${f.activeOnly}:${f.member ? `${f.member.customerId}\u0000${f.member.legalEntityId ?? '*'}` : '*'}`;
+  `${f.activeOnly}:${f.at ?? ''}:${f.member ? `${f.member.customerId}\u0000${f.member.legalEntityId ?? '*'}` : '*'}`;

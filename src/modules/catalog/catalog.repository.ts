@@ -4,7 +4,7 @@ import { inLockOrder } from '../../db/lock-order';
 import { jsonOrNull, msToDate, parseJson, toBool, toInt } from '../../db/rows';
 import { lockTenant } from '../../db/tenant-lock';
 import { withTransaction } from '../../db/transaction';
-import { type Membership, type SegmentRepository, toSegmentRecord } from '../segments/segment.repository';
+import { type Membership, type SegmentRepository, toSegmentRecord, validAt } from '../segments/segment.repository';
 import type { SegmentRecord } from '../segments/segment.type';
 import type { CategoryRecord, CustomerRecord, LegalEntityRecord, ProductRecord } from './catalog.type';
 import type { CategoryDraft, CustomerDraft, LegalEntityDraft, ProductDraft } from './catalog.validation';
@@ -110,12 +110,16 @@ export const unknownCategory = (id: string): CategoryRecord => ({
 export interface SegmentEdgeFilter {
   activeOnly: boolean;
   member?: Membership;
+  /** Item assignments count only when valid at this instant (time-bound); all when unset. */
+  at?: number;
 }
 
 /** Customer.segments: B2B assignments count for `legalEntityId` only when given; B2C always. */
 export interface CustomerSegmentFilter {
   activeOnly: boolean;
   legalEntityId?: string;
+  /** Customer assignments count only when valid at this instant (time-bound); all when unset. */
+  at?: number;
 }
 
 export interface WriteOptions {
@@ -275,12 +279,13 @@ export class CatalogRepository {
       .where('tenant', tenant)
       .whereIn('customer_id', customerIds as string[]);
     if (f.legalEntityId !== undefined) memberships.whereIn('legal_entity_id', ['', f.legalEntityId]);
+    if (f.at !== undefined) validAt(memberships, null, f.at);
     const qb = knex('segments as s')
       .join(memberships.as('m'), 'm.segment_id', 's.id')
       .select('m.customer_id as _key', 's.*')
       .where('s.tenant', tenant)
       .orderBy(['s.created_at', 's.id']);
-    if (f.activeOnly) this.segments.activeCondition(qb, 's');
+    if (f.activeOnly) this.segments.activeCondition(qb, 's', f.at);
     const rows: SegmentRowWithKey[] = await qb;
     return grouped(customerIds, rows, toSegmentRecord);
   }
@@ -303,11 +308,9 @@ export class CatalogRepository {
           .union((u) => this.parentStep(u, tenant));
       })
       .with('hits', ['key_id', 'segment_id'], (q) => {
-        q.select('item_id', 'segment_id')
-          .from('item_assignments')
-          .where({ tenant, type: 'PRODUCT' })
-          .whereIn('item_id', ids)
-          .union((u) => this.categoryHits(u, tenant));
+        q.select('item_id', 'segment_id').from('item_assignments').where({ tenant, type: 'PRODUCT' }).whereIn('item_id', ids);
+        if (f.at !== undefined) validAt(q, null, f.at);
+        q.union((u) => this.categoryHits(u, tenant, f.at));
       });
     return this.segmentsOfHits(qb, tenant, productIds, f);
   }
@@ -326,11 +329,9 @@ export class CatalogRepository {
           .union((u) => this.parentStep(u, tenant));
       })
       .with('hits', ['key_id', 'segment_id'], (q) => {
-        q.select('item_id', 'segment_id')
-          .from('item_assignments')
-          .where({ tenant, type: 'CATEGORY' })
-          .whereIn('item_id', ids)
-          .union((u) => this.categoryHits(u, tenant));
+        q.select('item_id', 'segment_id').from('item_assignments').where({ tenant, type: 'CATEGORY' }).whereIn('item_id', ids);
+        if (f.at !== undefined) validAt(q, null, f.at);
+        q.union((u) => this.categoryHits(u, tenant, f.at));
       });
     return this.segmentsOfHits(qb, tenant, categoryIds, f);
   }
@@ -344,12 +345,13 @@ export class CatalogRepository {
       .whereNotNull('c.parent_id');
   }
 
-  /** CATEGORY assignments of any category in `up`. */
-  private categoryHits(u: Knex.QueryBuilder, tenant: string): void {
+  /** CATEGORY assignments of any category in `up` (valid at `at`, when given). */
+  private categoryHits(u: Knex.QueryBuilder, tenant: string, at?: number): void {
     u.select('up.key_id', 'ia.segment_id')
       .from('up')
       .join('item_assignments as ia', 'ia.item_id', 'up.category_id')
       .where({ 'ia.tenant': tenant, 'ia.type': 'CATEGORY' });
+    if (at !== undefined) validAt(u, 'ia', at);
   }
 
   private async segmentsOfHits(
@@ -363,7 +365,7 @@ export class CatalogRepository {
       .join('segments as s', 's.id', 'hits.segment_id')
       .where('s.tenant', tenant)
       .orderBy(['s.created_at', 's.id']);
-    if (f.activeOnly) this.segments.activeCondition(qb, 's');
+    if (f.activeOnly) this.segments.activeCondition(qb, 's', f.at);
     if (f.member) qb.whereIn('s.id', this.segments.memberSubquery(tenant, f.member));
     const rows: SegmentRowWithKey[] = await qb;
     return grouped(keys, rows, toSegmentRecord);

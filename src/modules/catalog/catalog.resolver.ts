@@ -1,11 +1,11 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { GraphQLJSONObject } from 'graphql-scalars';
+import { GraphQLDateTimeISO, GraphQLJSONObject } from 'graphql-scalars';
 import { SCOPE } from '../../auth/scopes';
 import { hasScope, requireScope, type Viewer } from '../../auth/viewer';
 import type { Context } from '../../graphql/context';
 import { BadInputError, ForbiddenError } from '../../errors';
 import { pickLocalized } from '../../i18n/language';
-import { ownMembership } from '../segments/segment.access';
+import { instant, ownMembership } from '../segments/segment.access';
 import { Segment, type LocalizedMap, type SegmentRecord } from '../segments/segment.type';
 import { bulkLimit, checkId } from '../shared/validate';
 import { CategoryInput, CustomerInput, LegalEntityInput, ProductInput } from './catalog.inputs';
@@ -54,11 +54,19 @@ function requireCustomerAccess(ctx: Context, customerId: string): Viewer {
 }
 
 /** What the item segments edges may show: everything for readers, own active segments for read_own. */
-function itemEdgeFilter(ctx: Context, activeOnly: boolean | null | undefined): SegmentEdgeFilter {
+function itemEdgeFilter(ctx: Context, activeOnly: boolean | null | undefined, at: Date | null): SegmentEdgeFilter {
   const viewer = requireScope(ctx.viewer, ...READERS);
-  if (hasScope(viewer, SCOPE.read)) return { activeOnly: activeOnly ?? true };
-  return { activeOnly: true, member: ownMembership(viewer) };
+  const asked = instant(at);
+  // What members get counts time-bound assignments while valid: now, or `at`; all of them only
+  // for an administrator asking for inactive segments too.
+  if (hasScope(viewer, SCOPE.read)) {
+    return { activeOnly: activeOnly ?? true, at: asked ?? (activeOnly === false ? undefined : ctx.now) };
+  }
+  return { activeOnly: true, member: ownMembership(viewer, undefined, asked ?? ctx.now), at: asked ?? ctx.now };
 }
+
+const AT =
+  'Answer as at this instant: time-bound assignments (and segment validity where ACTIVE_REQUIRES_VALIDITY is on). Default now.';
 
 function idList(ids: readonly string[]): string[] {
   bulkLimit(ids, 'ids', MAX_WRITE_ELEMENTS);
@@ -92,14 +100,16 @@ export class CustomerResolver {
     @Root() customer: CustomerRecord,
     @Arg('activeOnly', () => Boolean, { nullable: true, defaultValue: true }) activeOnly: boolean | null,
     @Arg('legalEntityId', () => ID, { nullable: true }) legalEntityId: string | null,
+    @Arg('at', () => GraphQLDateTimeISO, { nullable: true, description: AT }) at: Date | null,
     @Ctx() ctx: Context,
   ): Promise<SegmentRecord[]> {
     const viewer = requireCustomerAccess(ctx, customer.id);
     const chosen = legalEntityId == null ? undefined : checkId(legalEntityId, 'legalEntityId');
+    const asked = instant(at);
     const filter = hasScope(viewer, SCOPE.read)
-      ? { activeOnly: activeOnly ?? true, legalEntityId: chosen }
+      ? { activeOnly: activeOnly ?? true, legalEntityId: chosen, at: asked ?? (activeOnly === false ? undefined : ctx.now) }
       : // docs/behaviour.md: the parameter, else the token's claim, else all legal entities; active only.
-        { activeOnly: true, legalEntityId: chosen ?? viewer.legalEntityId };
+        { activeOnly: true, legalEntityId: chosen ?? viewer.legalEntityId, at: asked ?? ctx.now };
     return segmentsByCustomerId(ctx, filter).load(customer.id);
   }
 
@@ -197,9 +207,10 @@ export class ProductResolver {
   segments(
     @Root() p: ProductRecord,
     @Arg('activeOnly', () => Boolean, { nullable: true, defaultValue: true }) activeOnly: boolean | null,
+    @Arg('at', () => GraphQLDateTimeISO, { nullable: true, description: AT }) at: Date | null,
     @Ctx() ctx: Context,
   ): Promise<SegmentRecord[]> {
-    return segmentsByProductId(ctx, itemEdgeFilter(ctx, activeOnly)).load(p.id);
+    return segmentsByProductId(ctx, itemEdgeFilter(ctx, activeOnly, at)).load(p.id);
   }
 
   @Mutation(() => Int, {
@@ -279,9 +290,10 @@ export class CategoryResolver {
   segments(
     @Root() c: CategoryRecord,
     @Arg('activeOnly', () => Boolean, { nullable: true, defaultValue: true }) activeOnly: boolean | null,
+    @Arg('at', () => GraphQLDateTimeISO, { nullable: true, description: AT }) at: Date | null,
     @Ctx() ctx: Context,
   ): Promise<SegmentRecord[]> {
-    return segmentsByCategoryId(ctx, itemEdgeFilter(ctx, activeOnly)).load(c.id);
+    return segmentsByCategoryId(ctx, itemEdgeFilter(ctx, activeOnly, at)).load(c.id);
   }
 
   @Mutation(() => Int, {

@@ -9,7 +9,7 @@ import type { Paging } from '../../query/paging';
 import type { Sql } from '../../query/json-sql';
 import { applyWhere } from '../../query/q-compile';
 import { applySort, type SortKey } from '../../query/sort';
-import type { Membership, SegmentRepository } from '../segments/segment.repository';
+import { type Membership, type SegmentRepository, validAt } from '../segments/segment.repository';
 import { type BulkOutcome, bulkError, bulkOk } from '../shared/bulk';
 import { AssignmentType, type CustomerAssignmentRecord } from './customer-assignment.type';
 import { type CustomerAssignmentDraft, type CustomerAssignmentKey, keyString } from './customer-assignment.validation';
@@ -203,6 +203,8 @@ export class CustomerAssignmentRepository {
     if (f.own) {
       qb.where('ca.customer_id', f.own.customerId);
       if (f.own.legalEntityId !== undefined) qb.whereIn('ca.legal_entity_id', ['', f.own.legalEntityId]);
+      // The caller's own memberships are what it gets: only those valid now (time-bound).
+      if (f.own.at !== undefined) validAt(qb, 'ca', f.own.at);
     }
     if (f.where?.length) applyWhere(qb, f.where);
     return qb;

@@ -55,15 +55,15 @@ async function readableSegment(
     if (!(await ctx.loaders.segmentById.load(segmentId))) throw notFound(segmentId);
     return undefined;
   }
-  const own = ownMembership(viewer, legalEntityId);
+  const own = ownMembership(viewer, legalEntityId, ctx.now);
   const [hit] = await ctx.services.segments.list(viewer.tenant, { ids: [segmentId], member: own, activeOnly: true }, [], FIRST);
   if (!hit) throw notFound(segmentId);
   return own;
 }
 
 /** On a Segment the caller can already see: everything for segment_read, its own assignments for segment_read_own. */
-function ownOnly(viewer: Viewer): Membership | undefined {
-  return hasScope(viewer, SCOPE.read) ? undefined : ownMembership(viewer);
+function ownOnly(viewer: Viewer, now: number): Membership | undefined {
+  return hasScope(viewer, SCOPE.read) ? undefined : ownMembership(viewer, undefined, now);
 }
 
 export const CustomerAssignmentPageResolver = customerAssignmentPage.PageResolver;
@@ -223,7 +223,7 @@ export class SegmentCustomersResolver {
   ): PageRoot<CustomerAssignmentRecord> {
     const viewer = requireScope(ctx.viewer, ...READERS);
     const { where, sort, paging } = parseListArgs(args, customerAssignmentFields, ctx.services.db.dialect);
-    const filter = { where, own: ownOnly(viewer) };
+    const filter = { where, own: ownOnly(viewer, ctx.now) };
     return {
       pageNumber: paging.pageNumber,
       pageSize: paging.pageSize,
@@ -237,7 +237,7 @@ export class SegmentCustomersResolver {
   })
   customerCount(@Root() s: SegmentRecord, @Ctx() ctx: Context): Promise<number> {
     const viewer = requireScope(ctx.viewer, ...READERS);
-    return customerCountBySegmentId(ctx).load(customerCountKey(s.id, { where: [], own: ownOnly(viewer) }));
+    return customerCountBySegmentId(ctx).load(customerCountKey(s.id, { where: [], own: ownOnly(viewer, ctx.now) }));
   }
 }
 

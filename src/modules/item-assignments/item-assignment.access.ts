@@ -17,7 +17,7 @@ export async function findVisibleSegment(
   legalEntityId: string | null | undefined,
 ): Promise<SegmentRecord | null> {
   checkId(segmentId, 'segmentId');
-  const visibility = visibleSegments(viewer, { legalEntityId });
+  const visibility = visibleSegments(viewer, { legalEntityId }, ctx.now);
   if (hasScope(viewer, SCOPE.read)) return ctx.loaders.segmentById.load(segmentId);
   const filter = { ...visibility, ids: [segmentId] };
   const [hit] = await ctx.services.segments.list(viewer.tenant, filter, [], { pageNumber: 1, pageSize: 1, offset: 0 });

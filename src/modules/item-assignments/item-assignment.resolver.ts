@@ -67,7 +67,7 @@ export class ItemAssignmentResolver {
     const { where, sort, paging } = parseListArgs(args, itemAssignmentFields, ctx.services.db.dialect);
     const siteCode = args.siteCode ?? undefined;
     const own = !hasScope(viewer, SCOPE.read);
-    const { member } = visibleSegments(viewer, { legalEntityId: own ? args.legalEntityId : undefined });
+    const { member } = visibleSegments(viewer, { legalEntityId: own ? args.legalEntityId : undefined }, ctx.now);
     const segments = { siteCode, activeOnly: own || args.onlyActive === true, member };
     const filter = { where, segments };
     const repo = ctx.services.itemAssignments;

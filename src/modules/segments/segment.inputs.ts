@@ -90,4 +90,12 @@ export class SegmentsArgs {
 
   @Field(() => ID, { nullable: true, description: 'Narrows B2B membership to one legal entity.' })
   legalEntityId?: string;
+
+  @Field(() => GraphQLDateTimeISO, {
+    nullable: true,
+    description:
+      'With customerId, or for segment_read_own: answer as at this instant — time-bound memberships, and segment ' +
+      'validity where ACTIVE_REQUIRES_VALIDITY is on. segment_read_own defaults to now.',
+  })
+  at?: Date;
 }

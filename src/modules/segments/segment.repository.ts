@@ -36,6 +36,23 @@ export interface Membership {
   customerId: string;
   /** B2B assignments count only for this legal entity; B2C ones always count. */
   legalEntityId?: string;
+  /**
+   * Time-bound membership: assignments count only when valid at this instant (epoch ms). Reads
+   * that decide what a customer gets set it (now, or the `at` asked for); an administrator's
+   * customerId filter only when `at` is given.
+   */
+  at?: number;
+}
+
+/**
+ * `alias` (an assignment table) valid at `at`: now ∈ [validity_from, validity_to), an open end
+ * where a bound is unset.
+ */
+export function validAt(qb: Knex.QueryBuilder, alias: string | null, at: number): Knex.QueryBuilder {
+  const col = (c: string) => (alias ? `${alias}.${c}` : c);
+  return qb
+    .where((w) => w.whereNull(col('validity_from')).orWhere(col('validity_from'), '<=', at))
+    .where((w) => w.whereNull(col('validity_to')).orWhere(col('validity_to'), '>', at));
 }
 
 export interface SegmentFilter {
@@ -188,16 +205,19 @@ export class SegmentRepository {
   memberSubquery(tenant: string, member: Membership): Knex.QueryBuilder {
     const sub = this.db.knex('customer_assignments').select('segment_id').where({ tenant, customer_id: member.customerId });
     if (member.legalEntityId !== undefined) sub.whereIn('legal_entity_id', ['', member.legalEntityId]);
+    if (member.at !== undefined) validAt(sub, null, member.at);
     return sub;
   }
 
-  /** SQL condition for "active" on the `s` alias; shared with every query that needs it. */
-  activeCondition(qb: Knex.QueryBuilder, alias = 's'): void {
+  /**
+   * SQL condition for "active" on the `s` alias, at `at` (now unless a read asks for another
+   * instant); shared with every query that needs it.
+   */
+  activeCondition(qb: Knex.QueryBuilder, alias = 's', at: number = Date.now()): void {
     qb.where(`${alias}.status`, SegmentStatus.ACTIVE);
     if (this.activeRequiresValidity) {
-      const now = Date.now();
-      qb.where((w) => w.whereNull(`${alias}.validity_from`).orWhere(`${alias}.validity_from`, '<=', now));
-      qb.where((w) => w.whereNull(`${alias}.validity_to`).orWhere(`${alias}.validity_to`, '>=', now));
+      qb.where((w) => w.whereNull(`${alias}.validity_from`).orWhere(`${alias}.validity_from`, '<=', at));
+      qb.where((w) => w.whereNull(`${alias}.validity_to`).orWhere(`${alias}.validity_to`, '>=', at));
     }
   }
 
@@ -212,7 +232,7 @@ export class SegmentRepository {
     const qb = this.db.knex('segments as s').where('s.tenant', tenant);
     if (f.ids) qb.whereIn('s.id', f.ids as string[]);
     if (f.siteCode !== undefined) qb.where('s.site_code', f.siteCode);
-    if (f.activeOnly) this.activeCondition(qb);
+    if (f.activeOnly) this.activeCondition(qb, 's', f.member?.at);
     if (f.member) qb.whereIn('s.id', this.memberSubquery(tenant, f.member));
     if (f.where?.length) applyWhere(qb, f.where);
     return qb;

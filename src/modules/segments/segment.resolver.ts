@@ -38,7 +38,7 @@ export class SegmentResolver {
     const viewer = requireScope(ctx.viewer, ...READERS);
     checkId(id, 'id');
     if (hasScope(viewer, SCOPE.read)) return ctx.loaders.segmentById.load(id);
-    const filter = { ...visibleSegments(viewer, { legalEntityId }), ids: [id] };
+    const filter = { ...visibleSegments(viewer, { legalEntityId }, ctx.now), ids: [id] };
     const [hit] = await ctx.services.segments.list(viewer.tenant, filter, [], { pageNumber: 1, pageSize: 1, offset: 0 });
     return hit ?? null;
   }
@@ -47,7 +47,7 @@ export class SegmentResolver {
   segments(@Args() args: SegmentsArgs, @Ctx() ctx: Context): PageRoot<SegmentRecord> {
     const viewer = requireScope(ctx.viewer, ...READERS);
     const { where, sort, paging } = parseListArgs(args, segmentFields, ctx.services.db.dialect);
-    const filter = { ...visibleSegments(viewer, args), where };
+    const filter = { ...visibleSegments(viewer, args, ctx.now), where };
     const repo = ctx.services.segments;
     return {
       pageNumber: paging.pageNumber,

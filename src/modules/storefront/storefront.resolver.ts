@@ -58,9 +58,9 @@ export class StorefrontResolver {
     let member;
     if (customerId != null && customerId !== viewer.customerId) {
       if (!hasScope(viewer, SCOPE.read)) throw new ForbiddenError('customerId needs the customersegment.segment_read scope.');
-      member = { customerId: checkId(customerId, 'customerId'), legalEntityId: le };
+      member = { customerId: checkId(customerId, 'customerId'), legalEntityId: le, at: ctx.now };
     } else {
-      member = ownMembership(viewer, le);
+      member = ownMembership(viewer, le, ctx.now);
     }
     return ctx.services.storefront.categoryTrees(viewer.tenant, member, siteCode ?? undefined);
   }

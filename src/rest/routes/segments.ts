@@ -22,7 +22,13 @@ const READ = [SCOPE.read, SCOPE.readOwn];
 const SEGMENT_KEEP = [['id']];
 
 function listVariables(req: RestRequest, q: string | undefined) {
-  return { ...listParams(req, q), customerId: strParam(req, 'customerId'), legalEntityId: strParam(req, 'legalEntityId') };
+  return {
+    ...listParams(req, q),
+    customerId: strParam(req, 'customerId'),
+    legalEntityId: strParam(req, 'legalEntityId'),
+    // An extension (README "Time-bound membership"): with customerId, or for segment_read_own.
+    at: strParam(req, 'at'),
+  };
 }
 
 const segmentList = {
