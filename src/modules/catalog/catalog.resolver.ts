@@ -5,7 +5,7 @@ import { hasScope, requireScope, type Viewer } from '../../auth/viewer';
 import type { Context } from '../../graphql/context';
 import { BadInputError, ForbiddenError } from '../../errors';
 import { pickLocalized } from '../../i18n/language';
-import { instant, ownMembership } from '../segments/segment.access';
+import { AT_DESCRIPTION as AT, instant, ownMembership } from '../segments/segment.access';
 import { Segment, type LocalizedMap, type SegmentRecord } from '../segments/segment.type';
 import { bulkLimit, checkId } from '../shared/validate';
 import { CategoryInput, CustomerInput, LegalEntityInput, ProductInput } from './catalog.inputs';
@@ -64,9 +64,6 @@ function itemEdgeFilter(ctx: Context, activeOnly: boolean | null | undefined, at
   }
   return { activeOnly: true, member: ownMembership(viewer, undefined, asked ?? ctx.now), at: asked ?? ctx.now };
 }
-
-const AT =
-  'Answer as at this instant: time-bound assignments (and segment validity where ACTIVE_REQUIRES_VALIDITY is on). Default now.';
 
 function idList(ids: readonly string[]): string[] {
   bulkLimit(ids, 'ids', MAX_WRITE_ELEMENTS);

@@ -1,5 +1,5 @@
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
-import { GraphQLJSONObject } from 'graphql-scalars';
+import { GraphQLDateTimeISO, GraphQLJSONObject } from 'graphql-scalars';
 import { MetadataInput, ValidityInput } from '../segments/segment.inputs';
 
 @InputType({ description: 'An item assignment as written: replaces `mixins` and `metadata.mixins`.' })
@@ -51,6 +51,14 @@ export class ItemAssignmentsArgs extends SegmentItemsArgs {
 
   @Field(() => ID, { nullable: true, description: 'For segment_read_own: B2B membership counts for this legal entity only.' })
   legalEntityId?: string;
+
+  @Field(() => GraphQLDateTimeISO, {
+    nullable: true,
+    description:
+      'Answer as at this instant: only item assignments valid then, of segments active then and (segment_read_own) ' +
+      'memberships valid then. segment_read_own defaults to now; without it segment_read lists every assignment.',
+  })
+  at?: Date;
 }
 
 @ArgsType()
@@ -66,4 +74,12 @@ export class AllSegmentItemsArgs extends SegmentItemsArgs {
 
   @Field(() => ID, { nullable: true, description: 'For segment_read_own: B2B membership counts for this legal entity only.' })
   legalEntityId?: string;
+
+  @Field(() => GraphQLDateTimeISO, {
+    nullable: true,
+    description:
+      'Answer as at this instant: only item assignments valid then, of segments active then and (segment_read_own) ' +
+      'memberships valid then. segment_read_own defaults to now; without it segment_read lists every assignment.',
+  })
+  at?: Date;
 }

@@ -10,7 +10,7 @@ import type { Sql } from '../../query/json-sql';
 import { applyWhere } from '../../query/q-compile';
 import { applySort, type SortKey } from '../../query/sort';
 import { type BulkOutcome, bulkError, bulkOk } from '../shared/bulk';
-import type { Membership, SegmentRepository } from '../segments/segment.repository';
+import { type Membership, type SegmentRepository, validAt } from '../segments/segment.repository';
 import type { AssignmentType } from '../customer-assignments/customer-assignment.type';
 import { type ItemAssignmentRecord, ItemType } from './item-assignment.type';
 
@@ -39,6 +39,11 @@ export interface SegmentScope {
   siteCode?: string;
   activeOnly?: boolean;
   member?: Membership;
+  /**
+   * Answer as at this instant: segments active then, and only item assignments valid then
+   * (now ∈ [from, to)). Unset: every assignment, with its validity (the admin listing).
+   */
+  at?: number;
 }
 
 export interface ItemAssignmentFilter {
@@ -198,7 +203,10 @@ export class ItemAssignmentRepository {
     const qb = this.db.knex('item_assignments as ia').where('ia.tenant', tenant);
     if (f.segmentIds) qb.whereIn('ia.segment_id', f.segmentIds as string[]);
     if (f.type) qb.where('ia.type', f.type);
-    if (f.segments) qb.whereIn('ia.segment_id', this.segmentSubquery(tenant, f.segments));
+    if (f.segments) {
+      qb.whereIn('ia.segment_id', this.segmentSubquery(tenant, f.segments));
+      if (f.segments.at !== undefined) validAt(qb, 'ia', f.segments.at);
+    }
     if (f.where?.length) applyWhere(qb, f.where);
     return qb;
   }
@@ -207,7 +215,7 @@ export class ItemAssignmentRepository {
   private segmentSubquery(tenant: string, scope: SegmentScope): Knex.QueryBuilder {
     const sub = this.db.knex('segments as s').select('s.id').where('s.tenant', tenant);
     if (scope.siteCode !== undefined) sub.where('s.site_code', scope.siteCode);
-    if (scope.activeOnly) this.segments.activeCondition(sub);
+    if (scope.activeOnly) this.segments.activeCondition(sub, 's', scope.at);
     if (scope.member) sub.whereIn('s.id', this.segments.memberSubquery(tenant, scope.member));
     return sub;
   }

@@ -6,7 +6,7 @@ import { notFound } from '../../errors';
 import { categoryById, productById } from '../catalog/catalog.loaders';
 import { unknownCategory, unknownProduct } from '../catalog/catalog.repository';
 import { Item, type CategoryRecord, type ProductRecord } from '../catalog/catalog.type';
-import { visibleSegments } from '../segments/segment.access';
+import { instant, visibleSegments } from '../segments/segment.access';
 import type { PageRoot } from '../../graphql/page';
 import { BulkResult, Segment, type SegmentRecord } from '../segments/segment.type';
 import { indexed, validateEach } from '../shared/bulk';
@@ -67,8 +67,10 @@ export class ItemAssignmentResolver {
     const { where, sort, paging } = parseListArgs(args, itemAssignmentFields, ctx.services.db.dialect);
     const siteCode = args.siteCode ?? undefined;
     const own = !hasScope(viewer, SCOPE.read);
-    const { member } = visibleSegments(viewer, { legalEntityId: own ? args.legalEntityId : undefined }, ctx.now);
-    const segments = { siteCode, activeOnly: own || args.onlyActive === true, member };
+    const asked = instant(args.at);
+    const at = own ? (asked ?? ctx.now) : asked;
+    const { member } = visibleSegments(viewer, { legalEntityId: own ? args.legalEntityId : undefined, at: args.at }, ctx.now);
+    const segments = { siteCode, activeOnly: own || args.onlyActive === true, member, at };
     const filter = { where, segments };
     const repo = ctx.services.itemAssignments;
     return {

@@ -37,6 +37,10 @@ export function ownMembership(viewer: Viewer, legalEntityId: string | undefined,
   return { customerId: viewer.customerId, legalEntityId: legalEntityId ?? viewer.legalEntityId, at };
 }
 
+/** The `at` argument's description, wherever a membership read takes one. */
+export const AT_DESCRIPTION =
+  'Answer as at this instant: time-bound assignments (and segment validity where ACTIVE_REQUIRES_VALIDITY is on). Default now.';
+
 /** An `at` argument (a Date from GraphQL) as epoch ms. */
 export function instant(at: Date | null | undefined): number | undefined {
   if (at == null) return undefined;

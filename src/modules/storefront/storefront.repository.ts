@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Database } from '../../db/knex';
 import { type CategoryRow, toCategory } from '../catalog/catalog.repository';
-import type { Membership, SegmentRepository } from '../segments/segment.repository';
+import { type Membership, type SegmentRepository, validAt } from '../segments/segment.repository';
 import { type CategoryNodeRecord, type ItemMatch, MatchVia } from './storefront.type';
 
 interface MatchRow {
@@ -23,55 +23,64 @@ export class StorefrontRepository {
   ) {}
 
   /** Active segments of `siteCode` among `ids`: the match rule's segment set, as a subquery. */
-  private activeSegmentsOfSite(tenant: string, ids: readonly string[], siteCode: string): Knex.QueryBuilder {
+  private activeSegmentsOfSite(tenant: string, ids: readonly string[], siteCode: string, at: number): Knex.QueryBuilder {
     const qb = this.db
       .knex('segments as s')
       .select('s.id')
       .where('s.tenant', tenant)
       .whereIn('s.id', ids as string[]);
     qb.where('s.site_code', siteCode);
-    this.segments.activeCondition(qb);
+    this.segments.activeCondition(qb, 's', at);
     return qb;
   }
 
   /**
    * Products (in input order, each once) assigned to one of the given active segments of the
    * site, directly or through a category assignment of one of their categories or an ancestor.
-   * Two statements whatever the number of products.
+   * Two statements whatever the number of products. Assignments count while `at` ∈ [from, to).
    */
   async match(
     tenant: string,
     siteCode: string,
     segmentIds: readonly string[],
     productIds: readonly string[],
+    at: number,
   ): Promise<ItemMatch[]> {
     const products = [...new Set(productIds)];
     if (!products.length || !segmentIds.length) return [];
     const knex = this.db.knex;
-    const direct: Promise<MatchRow[]> = knex('item_assignments as ia')
-      .select('ia.item_id as product_id', knex.raw('NULL as category_id'), 'ia.segment_id')
-      .where({ 'ia.tenant': tenant, 'ia.type': 'PRODUCT' })
-      .whereIn('ia.item_id', products)
-      .whereIn('ia.segment_id', this.activeSegmentsOfSite(tenant, segmentIds, siteCode));
-    const viaCategory: Promise<MatchRow[]> = knex
-      .withRecursive('pc', ['product_id', 'category_id'], (qb) => {
-        qb.select('product_id', 'category_id')
-          .from('product_categories')
-          .where('tenant', tenant)
-          .whereIn('product_id', products)
-          .union((u) => {
-            u.select('pc.product_id', 'c.parent_id')
-              .from('pc')
-              .join('categories as c', 'c.id', 'pc.category_id')
-              .where('c.tenant', tenant)
-              .whereNotNull('c.parent_id');
-          });
-      })
-      .select('pc.product_id', 'pc.category_id', 'ia.segment_id')
-      .from('pc')
-      .join('item_assignments as ia', 'ia.item_id', 'pc.category_id')
-      .where({ 'ia.tenant': tenant, 'ia.type': 'CATEGORY' })
-      .whereIn('ia.segment_id', this.activeSegmentsOfSite(tenant, segmentIds, siteCode));
+    const direct: Promise<MatchRow[]> = validAt(
+      knex('item_assignments as ia')
+        .select('ia.item_id as product_id', knex.raw('NULL as category_id'), 'ia.segment_id')
+        .where({ 'ia.tenant': tenant, 'ia.type': 'PRODUCT' })
+        .whereIn('ia.item_id', products)
+        .whereIn('ia.segment_id', this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at)),
+      'ia',
+      at,
+    );
+    const viaCategory: Promise<MatchRow[]> = validAt(
+      knex
+        .withRecursive('pc', ['product_id', 'category_id'], (qb) => {
+          qb.select('product_id', 'category_id')
+            .from('product_categories')
+            .where('tenant', tenant)
+            .whereIn('product_id', products)
+            .union((u) => {
+              u.select('pc.product_id', 'c.parent_id')
+                .from('pc')
+                .join('categories as c', 'c.id', 'pc.category_id')
+                .where('c.tenant', tenant)
+                .whereNotNull('c.parent_id');
+            });
+        })
+        .select('pc.product_id', 'pc.category_id', 'ia.segment_id')
+        .from('pc')
+        .join('item_assignments as ia', 'ia.item_id', 'pc.category_id')
+        .where({ 'ia.tenant': tenant, 'ia.type': 'CATEGORY' })
+        .whereIn('ia.segment_id', this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at)),
+      'ia',
+      at,
+    );
     const rows = [...(await direct), ...(await viaCategory)];
     const reasons = new Map<string, Map<string, { segmentId: string; via: MatchVia; categoryId: string | null }>>();
     for (const r of rows) {
@@ -96,7 +105,8 @@ export class StorefrontRepository {
 
   /**
    * Category trees for a member's active segments: every CATEGORY-assigned category with its
-   * whole subtree (isSegmentAssigned true) and its ancestors (false). One statement.
+   * whole subtree (isSegmentAssigned true) and its ancestors (false). One statement. Segments
+   * active and assignments valid at `member.at` (now when unset) count.
    */
   async categoryTrees(tenant: string, member: Membership, siteCode: string | undefined): Promise<CategoryNodeRecord[]> {
     const knex = this.db.knex;
@@ -105,8 +115,13 @@ export class StorefrontRepository {
       .where('s.tenant', tenant)
       .whereIn('s.id', this.segments.memberSubquery(tenant, member));
     if (siteCode !== undefined) segs.where('s.site_code', siteCode);
-    this.segments.activeCondition(segs);
-    const assigned = knex('item_assignments').select('item_id').where({ tenant, type: 'CATEGORY' }).whereIn('segment_id', segs);
+    const at = member.at ?? Date.now();
+    this.segments.activeCondition(segs, 's', at);
+    const assigned = validAt(
+      knex('item_assignments').select('item_id').where({ tenant, type: 'CATEGORY' }).whereIn('segment_id', segs),
+      null,
+      at,
+    );
     const rows: (CategoryRow & { assigned: number | string })[] = await knex
       .withRecursive('sub', ['id'], (qb) => {
         qb.select('id')

@@ -1,11 +1,11 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
-import { GraphQLJSONObject } from 'graphql-scalars';
+import { GraphQLDateTimeISO, GraphQLJSONObject } from 'graphql-scalars';
 import { SCOPE } from '../../auth/scopes';
 import { hasScope, requireScope } from '../../auth/viewer';
 import type { Context } from '../../graphql/context';
 import { BadInputError, ForbiddenError } from '../../errors';
 import { pickLocalized } from '../../i18n/language';
-import { ownMembership } from '../segments/segment.access';
+import { AT_DESCRIPTION as AT, instant, ownMembership } from '../segments/segment.access';
 import { type LocalizedMap, Validity } from '../segments/segment.type';
 import { limits } from '../../limits';
 import { checkLength } from '../shared/input-limits';
@@ -25,6 +25,7 @@ export class StorefrontResolver {
     @Arg('siteCode') siteCode: string,
     @Arg('segmentIds', () => [ID]) segmentIds: string[],
     @Arg('productIds', () => [ID]) productIds: string[],
+    @Arg('at', () => GraphQLDateTimeISO, { nullable: true, description: AT }) at: Date | undefined,
     @Ctx() ctx: Context,
   ): Promise<ItemMatch[]> {
     const viewer = requireScope(ctx.viewer, SCOPE.manage);
@@ -38,7 +39,7 @@ export class StorefrontResolver {
     }
     productIds.forEach((id, i) => checkId(id, `productIds[${i}]`));
     segmentIds.forEach((id, i) => checkId(id, `segmentIds[${i}]`));
-    return ctx.services.storefront.match(viewer.tenant, siteCode, segmentIds, productIds);
+    return ctx.services.storefront.match(viewer.tenant, siteCode, segmentIds, productIds, instant(at) ?? ctx.now);
   }
 
   @Query(() => [CategoryNode], {
@@ -51,6 +52,7 @@ export class StorefrontResolver {
     @Arg('siteCode', () => String, { nullable: true }) siteCode: string | undefined,
     @Arg('legalEntityId', () => ID, { nullable: true }) legalEntityId: string | undefined,
     @Arg('customerId', () => ID, { nullable: true }) customerId: string | undefined,
+    @Arg('at', () => GraphQLDateTimeISO, { nullable: true, description: AT }) at: Date | undefined,
     @Ctx() ctx: Context,
   ): Promise<CategoryNodeRecord[]> {
     const viewer = requireScope(ctx.viewer, SCOPE.readOwn, SCOPE.read);
@@ -58,9 +60,9 @@ export class StorefrontResolver {
     let member;
     if (customerId != null && customerId !== viewer.customerId) {
       if (!hasScope(viewer, SCOPE.read)) throw new ForbiddenError('customerId needs the customersegment.segment_read scope.');
-      member = { customerId: checkId(customerId, 'customerId'), legalEntityId: le, at: ctx.now };
+      member = { customerId: checkId(customerId, 'customerId'), legalEntityId: le, at: instant(at) ?? ctx.now };
     } else {
-      member = ownMembership(viewer, le, ctx.now);
+      member = ownMembership(viewer, le, instant(at) ?? ctx.now);
     }
     return ctx.services.storefront.categoryTrees(viewer.tenant, member, siteCode ?? undefined);
   }

@@ -67,6 +67,7 @@ export const itemAssignmentRoutes: AnyRoute[] = [
       siteCode: strParam(req, 'siteCode'),
       onlyActive: boolParam(req, 'onlyActive'),
       legalEntityId: strParam(req, 'legalEntityId'),
+      at: strParam(req, 'at'),
     }),
     respond: (data) => ({
       status: 200,

@@ -21,7 +21,8 @@ function matchVariables(req: RestRequest) {
     return checkId(item.id, `items[${i}].id`);
   });
   const site = body.siteCode ?? body.site;
-  return { siteCode: site ?? undefined, segmentIds: body.segmentIds, productIds };
+  // `at` (an extension): a query parameter, so the documented body stays as it is.
+  return { siteCode: site ?? undefined, segmentIds: body.segmentIds, productIds, at: strParam(req, 'at') };
 }
 
 export const storefrontRoutes: AnyRoute[] = [
@@ -40,7 +41,11 @@ export const storefrontRoutes: AnyRoute[] = [
     path: '/segments/items/category-trees',
     scopes: [SCOPE.readOwn],
     document: RestCategoryTreesDocument,
-    variables: (req) => ({ siteCode: strParam(req, 'siteCode'), legalEntityId: strParam(req, 'legalEntityId') }),
+    variables: (req) => ({
+      siteCode: strParam(req, 'siteCode'),
+      legalEntityId: strParam(req, 'legalEntityId'),
+      at: strParam(req, 'at'),
+    }),
     respond: (data) => ({ status: 200, body: data.categoryTrees.map(categoryNodeBody) }),
   }),
 ];
