@@ -452,7 +452,7 @@ async function measure(name: string, lines: number, port: number): Promise<Figur
       'treeCached',
       (
         await load(
-          { url: treeUrl, headers: etag ? { ...own, 'if-none-match': etag } : own },
+          { url: treeUrl, headers: etag ? { ...own, 'if-none-match': etag } : own, ...SLOW },
           `tree, If-None-Match ${etag ?? '(no ETag)'}`,
           [304],
         )
