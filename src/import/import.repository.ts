@@ -15,10 +15,12 @@ export class ImportRepository {
   constructor(private readonly db: Database) {}
 
   /**
-   * Which of `ids` are segments of the tenant: one query per batch. It locks them (shared, in id
-   * order) until commit, as the API's assignment writers lock their segment before its rows: a
-   * segment delete cannot slip between this check and the write, and a bulk upsert of the API
-   * (which holds its segment exclusively) takes turns with the batch instead of deadlocking.
+   * Which of `ids` are segments of the tenant: one query per batch. It locks them (exclusively,
+   * in id order) until commit, as the API's assignment writers lock their segment before its
+   * rows: a segment delete cannot slip between this check and the write, and a bulk upsert of
+   * the API takes turns with the batch instead of deadlocking. Exclusively because the inserts'
+   * triggers update the segments' counters (migrations/007): two batches holding shared locks
+   * would both upgrade them and deadlock.
    */
   async lockSegments(trx: Knex.Transaction, tenant: string, ids: readonly string[]): Promise<Set<string>> {
     if (!ids.length) return new Set();
@@ -27,7 +29,7 @@ export class ImportRepository {
       .where('tenant', tenant)
       .whereIn('id', [...ids].sort())
       .orderBy('id')
-      .forShare();
+      .forUpdate();
     return new Set(rows.map((r) => r.id));
   }
 

@@ -11,6 +11,7 @@ import { applyWhere } from '../../query/q-compile';
 import { applySort, type SortKey } from '../../query/sort';
 import { type Membership, type SegmentRepository, validAt } from '../segments/segment.repository';
 import { type BulkOutcome, bulkError, bulkOk } from '../shared/bulk';
+import { armChunks, segmentCounters } from '../shared/paging-sql';
 import { AssignmentType, type CustomerAssignmentRecord } from './customer-assignment.type';
 import { type CustomerAssignmentDraft, type CustomerAssignmentKey, keyString } from './customer-assignment.validation';
 
@@ -131,6 +132,11 @@ export class CustomerAssignmentRepository {
     return keys.map((k) => byKey.get(keyString(k.segmentId, k)) ?? null);
   }
 
+  /**
+   * One page, as a deferred join: the page's keys come from the index that holds the segment's
+   * default order and the key (cust_assign_tenant_segment_page), so OFFSET skips index entries,
+   * not rows; only the page's rows are read in full. Same order, same OFFSET semantics.
+   */
   async list(
     tenant: string,
     segmentId: string,
@@ -138,9 +144,17 @@ export class CustomerAssignmentRepository {
     sort: SortKey[],
     paging: Paging,
   ): Promise<CustomerAssignmentRecord[]> {
-    const qb = this.filtered(tenant, [segmentId], filter).select('ca.*');
+    const keys = this.filtered(tenant, [segmentId], filter).select(PRIMARY_KEY.map((c) => `ca.${c}`));
+    applySort(keys, sort, TIEBREAK);
+    keys.limit(paging.pageSize).offset(paging.offset);
+    const qb = this.db.knex
+      .select('ca.*')
+      .from(keys.as('k'))
+      .join(`${TABLE} as ca`, (j) => {
+        for (const c of PRIMARY_KEY) j.on(`ca.${c}`, '=', `k.${c}`);
+      });
     applySort(qb, sort, TIEBREAK);
-    const rows: CustomerAssignmentRow[] = await qb.limit(paging.pageSize).offset(paging.offset);
+    const rows: CustomerAssignmentRow[] = await qb;
     return rows.map(toCustomerAssignmentRecord);
   }
 
@@ -150,9 +164,13 @@ export class CustomerAssignmentRepository {
   }
 
   /**
-   * One page per segment for any number of segments, in one statement: ROW_NUMBER() numbers each
-   * segment's matches in the requested order and the outer query keeps the page's window.
-   * Results in key order; a segment without matches gets [].
+   * One page per segment for any number of segments, in one statement: a UNION ALL of one
+   * `SELECT … WHERE segment_id = ? ORDER BY … LIMIT n OFFSET m` per segment, so each segment
+   * reads its page from the index and nothing else — the work grows with the page, not with
+   * the segments' sizes (a ROW_NUMBER() window numbered every member first). Each arm is a
+   * derived table (SQLite takes no ORDER BY/LIMIT on a bare compound arm) and is read in its
+   * own order; the arms come back in sequence. Results in key order; a segment without matches
+   * gets [].
    */
   async listForSegments(
     tenant: string,
@@ -161,33 +179,28 @@ export class CustomerAssignmentRepository {
     sort: SortKey[],
     paging: Paging,
   ): Promise<CustomerAssignmentRecord[][]> {
-    if (!segmentIds.length) return [];
-    const order = [...sort.map((k) => `${k.sql} ${k.desc ? 'DESC' : 'ASC'}`), ...TIEBREAK.map((c) => `${c} ASC`)].join(', ');
-    const inner = this.filtered(tenant, segmentIds, filter)
-      .select('ca.*')
-      .select(
-        this.db.knex.raw(
-          `ROW_NUMBER() OVER (PARTITION BY ca.segment_id ORDER BY ${order}) AS rn`,
-          sort.flatMap((k) => k.bindings) as Knex.RawBinding[],
-        ),
-      );
-    const rows: (CustomerAssignmentRow & { rn: unknown })[] = await this.db.knex
-      .select('*')
-      .from(inner.as('w'))
-      .where('w.rn', '>', paging.offset)
-      .andWhere('w.rn', '<=', paging.offset + paging.pageSize)
-      .orderBy([
-        { column: 'w.segment_id', order: 'asc' },
-        { column: 'w.rn', order: 'asc' },
-      ]);
     const bySegment = new Map<string, CustomerAssignmentRecord[]>(segmentIds.map((id) => [id, []]));
-    for (const { rn: _rn, ...row } of rows) bySegment.get(row.segment_id)?.push(toCustomerAssignmentRecord(row));
+    for (const ids of armChunks(segmentIds)) {
+      const arms = ids.map((id, i) => {
+        const arm = this.filtered(tenant, [id], filter).select('ca.*');
+        applySort(arm, sort, TIEBREAK);
+        return this.db.knex.select('*').from(arm.limit(paging.pageSize).offset(paging.offset).as(`p${i}`));
+      });
+      const [first, ...rest] = arms;
+      const rows: CustomerAssignmentRow[] = await (rest.length ? first.unionAll(rest) : first);
+      for (const row of rows) bySegment.get(row.segment_id)?.push(toCustomerAssignmentRecord(row));
+    }
     return segmentIds.map((id) => bySegment.get(id) ?? []);
   }
 
-  /** Matches per segment, one GROUP BY for any number of segments; key order, 0 for none. */
+  /**
+   * Matches per segment, for any number of segments in one statement; key order, 0 for none.
+   * Unfiltered: the counters; filtered: one GROUP BY.
+   */
   async countForSegments(tenant: string, segmentIds: readonly string[], filter: CustomerAssignmentFilter): Promise<number[]> {
     if (!segmentIds.length) return [];
+    // Every assignment: the segment's counter (migrations/007), one row per segment.
+    if (!filter.own && !filter.where?.length) return segmentCounters(this.db.knex, tenant, segmentIds, 'customer_count');
     const rows = (await this.filtered(tenant, segmentIds, filter)
       .select('ca.segment_id')
       .count({ n: '*' })
@@ -328,8 +341,9 @@ export class CustomerAssignmentRepository {
 
   /**
    * One DELETE for all the keys; every valid element is 204, whether or not it existed. Like
-   * every assignment writer it locks the segment row first (shared: deletes of one segment may
-   * overlap each other, not an upsert), so locks are always taken segment first, then rows.
+   * every assignment writer it locks the segment row first, so locks are always taken segment
+   * first, then rows. Exclusively: the delete trigger updates the segment's counter
+   * (migrations/007), and two shared locks both upgrading to write it would deadlock.
    */
   async deleteMany(tenant: string, segmentId: string, input: (CustomerAssignmentKey | BulkOutcome)[]): Promise<BulkOutcome[]> {
     const keys = input.filter((k): k is CustomerAssignmentKey => !isOutcome(k));
@@ -338,7 +352,7 @@ export class CustomerAssignmentRepository {
         const segment: { customer_rule: string | null } | undefined = await trx('segments')
           .select('customer_rule')
           .where({ tenant, id: segmentId })
-          .forShare()
+          .forUpdate()
           .first();
         const qb = trx(TABLE).where({ tenant, segment_id: segmentId });
         whereKeys(

@@ -10,6 +10,7 @@ import type { Sql } from '../../query/json-sql';
 import { applyWhere } from '../../query/q-compile';
 import { applySort, type SortKey } from '../../query/sort';
 import { type BulkOutcome, bulkError, bulkOk } from '../shared/bulk';
+import { armChunks, segmentCounters } from '../shared/paging-sql';
 import { type Membership, type SegmentRepository, validAt } from '../segments/segment.repository';
 import type { AssignmentType } from '../customer-assignments/customer-assignment.type';
 import { type ItemAssignmentRecord, ItemType } from './item-assignment.type';
@@ -137,22 +138,43 @@ export class ItemAssignmentRepository {
     return keys.map((k) => byKey.get(keyString(k.segmentId, k.type, k.itemId)) ?? null);
   }
 
+  /**
+   * One page, as a deferred join: the keys first, ordered and cut from the index that holds a
+   * segment's default order and the key (item_assign_tenant_segment_page), then the page's
+   * rows. OFFSET skips index entries instead of rows; order and OFFSET semantics unchanged.
+   */
   async list(tenant: string, filter: ItemAssignmentFilter, sort: SortKey[], paging: Paging): Promise<ItemAssignmentRecord[]> {
-    const qb = this.filtered(tenant, filter).select('ia.*');
+    const keys = this.filtered(tenant, filter).select(PK.map((c) => `ia.${c}`));
+    applySort(keys, sort, TIEBREAK);
+    keys.limit(paging.pageSize).offset(paging.offset);
+    const qb = this.db.knex
+      .select('ia.*')
+      .from(keys.as('k'))
+      .join('item_assignments as ia', (j) => {
+        for (const c of PK) j.on(`ia.${c}`, '=', `k.${c}`);
+      });
     applySort(qb, sort, TIEBREAK);
-    const rows: ItemAssignmentRow[] = await qb.limit(paging.pageSize).offset(paging.offset);
+    const rows: ItemAssignmentRow[] = await qb;
     return rows.map(toItemAssignmentRecord);
   }
 
   async count(tenant: string, filter: ItemAssignmentFilter): Promise<number> {
+    if (filter.segmentIds?.length === 1) {
+      const { segmentIds, ...rest } = filter;
+      const [n] = await this.countsBySegmentIds(tenant, segmentIds, rest);
+      return n;
+    }
     const row = (await this.filtered(tenant, filter).count({ n: '*' }).first()) as { n: number | string } | undefined;
     return row ? toInt(row.n) : 0;
   }
 
   /**
-   * One page per segment, for any number of segments in one query: rows are numbered within
-   * their segment by the requested order and the page is cut out of each numbering. Batch
-   * function of the `itemAssignmentsBySegmentId` loaders; key order, `[]` for none.
+   * One page per segment, for any number of segments in one statement: a UNION ALL of one
+   * `SELECT … WHERE segment_id = ? ORDER BY … LIMIT n OFFSET m` per segment, each read from the
+   * segment's index range, so the work grows with the page and not with the segments' sizes (a
+   * ROW_NUMBER() window numbered every member first). Each arm is a derived table (SQLite takes
+   * no ORDER BY/LIMIT on a bare compound arm) read in its own order; the arms come back in
+   * sequence. Batch function of the `itemAssignmentsBySegmentId` loaders; key order, `[]` for none.
    */
   async pagesBySegmentIds(
     tenant: string,
@@ -161,36 +183,31 @@ export class ItemAssignmentRepository {
     sort: SortKey[],
     paging: Paging,
   ): Promise<ItemAssignmentRecord[][]> {
-    const order = [...sort.map((k) => `${k.sql} ${k.desc ? 'DESC' : 'ASC'}`), ...TIEBREAK.map((c) => `${c} ASC`)].join(', ');
-    const numbered = this.filtered(tenant, { ...filter, segmentIds })
-      .select('ia.*')
-      .select(
-        this.db.knex.raw(
-          `ROW_NUMBER() OVER (PARTITION BY ia.segment_id ORDER BY ${order}) AS rn`,
-          sort.flatMap((k) => k.bindings) as Knex.RawBinding[],
-        ),
-      );
-    const rows: (ItemAssignmentRow & { rn: number | string })[] = await this.db.knex
-      .select('p.*')
-      .from(numbered.as('p'))
-      .where('p.rn', '>', paging.offset)
-      .andWhere('p.rn', '<=', paging.offset + paging.pageSize)
-      .orderBy([{ column: 'p.segment_id' }, { column: 'p.rn' }]);
-    const bySegment = new Map<string, ItemAssignmentRecord[]>();
-    for (const row of rows) {
-      const list = bySegment.get(row.segment_id) ?? [];
-      list.push(toItemAssignmentRecord(row));
-      bySegment.set(row.segment_id, list);
+    const bySegment = new Map<string, ItemAssignmentRecord[]>(segmentIds.map((id) => [id, []]));
+    for (const ids of armChunks(segmentIds)) {
+      const arms = ids.map((id, i) => {
+        const arm = this.filtered(tenant, { ...filter, segmentIds: [id] }).select('ia.*');
+        applySort(arm, sort, TIEBREAK);
+        return this.db.knex.select('*').from(arm.limit(paging.pageSize).offset(paging.offset).as(`p${i}`));
+      });
+      const [first, ...rest] = arms;
+      const rows: ItemAssignmentRow[] = await (rest.length ? first.unionAll(rest) : first);
+      for (const row of rows) bySegment.get(row.segment_id)?.push(toItemAssignmentRecord(row));
     }
     return segmentIds.map((id) => bySegment.get(id) ?? []);
   }
 
-  /** Matches per segment in one GROUP BY query; key order, 0 for none. */
+  /** Matches per segment, key order, 0 for none: the counters when unfiltered, else one GROUP BY. */
   async countsBySegmentIds(
     tenant: string,
     segmentIds: readonly string[],
     filter: Omit<ItemAssignmentFilter, 'segmentIds'>,
   ): Promise<number[]> {
+    if (!segmentIds.length) return [];
+    // Every assignment of the segment: its counter (migrations/007), one row per segment.
+    if (!filter.type && !filter.segments && !filter.where?.length) {
+      return segmentCounters(this.db.knex, tenant, segmentIds, 'item_count');
+    }
     const rows: { segment_id: string; n: number | string }[] = await this.filtered(tenant, { ...filter, segmentIds })
       .select('ia.segment_id')
       .count({ n: '*' })
@@ -222,30 +239,23 @@ export class ItemAssignmentRepository {
 
   /**
    * Every writer locks its segment row first, so locks are always taken segment first, then
-   * assignment rows. Shared for single-row writes and deletes (they may overlap each other; a
-   * concurrent segment delete waits, or goes first and they find no segment); exclusive for
-   * bulk upserts, whose read-then-merge must not interleave with another writer of the segment.
-   * SQLite serialises writers anyway. Resolves to whether the segment exists.
+   * assignment rows (a concurrent segment delete waits, or goes first and the writer finds no
+   * segment). Exclusively, for every writer: inserts and deletes of assignments update the
+   * segment's counters by trigger (migrations/007), and two shared locks both upgrading to
+   * write the row would deadlock. SQLite serialises writers anyway.
    */
   /** Locks the segment row; undefined when there is none. `ruled`: it has an item rule. */
-  private async lockSegment(
-    trx: Knex.Transaction,
-    tenant: string,
-    segmentId: string,
-    exclusive = false,
-  ): Promise<{ ruled: boolean } | undefined> {
-    const read = trx('segments').select('item_rule').where({ tenant, id: segmentId });
-    const row: { item_rule: string | null } | undefined = await (exclusive ? read.forUpdate() : read.forShare()).first();
+  private async lockSegment(trx: Knex.Transaction, tenant: string, segmentId: string): Promise<{ ruled: boolean } | undefined> {
+    const row: { item_rule: string | null } | undefined = await trx('segments')
+      .select('item_rule')
+      .where({ tenant, id: segmentId })
+      .forUpdate()
+      .first();
     return row && { ruled: !!row.item_rule };
   }
 
-  private async requireSegment(
-    trx: Knex.Transaction,
-    tenant: string,
-    segmentId: string,
-    exclusive = false,
-  ): Promise<{ ruled: boolean }> {
-    const segment = await this.lockSegment(trx, tenant, segmentId, exclusive);
+  private async requireSegment(trx: Knex.Transaction, tenant: string, segmentId: string): Promise<{ ruled: boolean }> {
+    const segment = await this.lockSegment(trx, tenant, segmentId);
     if (!segment) throw notFound(segmentId);
     return segment;
   }
@@ -305,7 +315,7 @@ export class ItemAssignmentRepository {
     drafts: (ItemAssignmentBulkDraft | BulkOutcome)[],
   ): Promise<BulkOutcome[]> {
     return withTransaction(this.db, async (trx) => {
-      const segment = await this.requireSegment(trx, tenant, segmentId, true);
+      const segment = await this.requireSegment(trx, tenant, segmentId);
       const ids = drafts.filter((d): d is ItemAssignmentBulkDraft => !isOutcome(d)).map((d) => d.itemId);
       const existing = await this.versions(trx, tenant, segmentId, type, ids);
       const now = Date.now();

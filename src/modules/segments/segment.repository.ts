@@ -189,10 +189,21 @@ export class SegmentRepository {
     return ids.map((id) => byId.get(id) ?? null);
   }
 
+  /**
+   * One page, as a deferred join: the page's keys first, ordered and cut from the
+   * (tenant, created_at, id) index for the default order, then those rows in full; OFFSET
+   * skips index entries instead of rows. Same order, same OFFSET semantics.
+   */
   async list(tenant: string, filter: SegmentFilter, sort: SortKey[], paging: Paging): Promise<SegmentRecord[]> {
-    const qb = this.filtered(tenant, filter).select('s.*');
+    const keys = this.filtered(tenant, filter).select('s.tenant', 's.id');
+    applySort(keys, sort, ['s.created_at', 's.id']);
+    keys.limit(paging.pageSize).offset(paging.offset);
+    const qb = this.db.knex
+      .select('s.*')
+      .from(keys.as('k'))
+      .join('segments as s', (j) => j.on('s.tenant', '=', 'k.tenant').andOn('s.id', '=', 'k.id'));
     applySort(qb, sort, ['s.created_at', 's.id']);
-    const rows: SegmentRow[] = await qb.limit(paging.pageSize).offset(paging.offset);
+    const rows: SegmentRow[] = await qb;
     return rows.map(toSegmentRecord);
   }
 
