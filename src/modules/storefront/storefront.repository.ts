@@ -1,8 +1,10 @@
-import type { Knex } from 'knex';
 import type { Database } from '../../db/knex';
-import { type CategoryRow, toCategory } from '../catalog/catalog.repository';
+import { type CategoryRow, chunks, toCategory } from '../catalog/catalog.repository';
 import { type Membership, type SegmentRepository, validAt } from '../segments/segment.repository';
 import { type CategoryNodeRecord, type ItemMatch, MatchVia } from './storefront.type';
+
+/** Ids per statement of match (see assignedItems). */
+const MATCH_CHUNK = 500;
 
 interface MatchRow {
   product_id: string;
@@ -22,22 +24,88 @@ export class StorefrontRepository {
     private readonly segments: SegmentRepository,
   ) {}
 
-  /** Active segments of `siteCode` among `ids`: the match rule's segment set, as a subquery. */
-  private activeSegmentsOfSite(tenant: string, ids: readonly string[], siteCode: string, at: number): Knex.QueryBuilder {
+  /** Active segments of `siteCode` among `ids`: the match rule's segment set. */
+  private async activeSegmentsOfSite(tenant: string, ids: readonly string[], siteCode: string, at: number): Promise<string[]> {
     const qb = this.db
       .knex('segments as s')
       .select('s.id')
       .where('s.tenant', tenant)
-      .whereIn('s.id', ids as string[]);
+      .whereIn('s.id', [...new Set(ids)]);
     qb.where('s.site_code', siteCode);
     this.segments.activeCondition(qb, 's', at);
-    return qb;
+    const rows: { id: string }[] = await qb;
+    return rows.map((r) => r.id).sort();
+  }
+
+  /**
+   * item_assignments read by (tenant, type, item_id) — the item index — for the given items and
+   * segments: the rows read are the assignments of those items, whatever the segments' sizes.
+   * MariaDB otherwise tends to start from the segments (the primary key) and read every
+   * assignment of each; the hint keeps the plan the input-bounded one. Chunks of 500 ids stay
+   * below MariaDB's IN-to-subquery conversion (1,000) and SQLite's bound-parameter limit.
+   */
+  private async assignedItems(
+    tenant: string,
+    type: 'PRODUCT' | 'CATEGORY',
+    itemIds: readonly string[],
+    segmentIds: readonly string[],
+    at: number,
+  ): Promise<{ item_id: string; segment_id: string }[]> {
+    const knex = this.db.knex;
+    const table =
+      this.db.dialect === 'mysql'
+        ? knex.raw('?? AS ?? FORCE INDEX (??)', ['item_assignments', 'ia', 'item_assign_tenant_item'])
+        : 'item_assignments as ia';
+    const out: { item_id: string; segment_id: string }[] = [];
+    for (const chunk of chunks(itemIds, MATCH_CHUNK)) {
+      const rows: { item_id: string; segment_id: string }[] = await validAt(
+        knex
+          .select('ia.item_id', 'ia.segment_id')
+          .from(table)
+          .where({ 'ia.tenant': tenant, 'ia.type': type })
+          .whereIn('ia.item_id', chunk)
+          .whereIn('ia.segment_id', segmentIds as string[]),
+        'ia',
+        at,
+      );
+      out.push(...rows);
+    }
+    return out;
+  }
+
+  /** (product, category) for each category of the products and each ancestor of those. */
+  private async productCategories(tenant: string, products: readonly string[]): Promise<MatchRow[]> {
+    const knex = this.db.knex;
+    const out: MatchRow[] = [];
+    for (const chunk of chunks(products, MATCH_CHUNK)) {
+      const rows: { product_id: string; category_id: string }[] = await knex
+        .withRecursive('pc', ['product_id', 'category_id'], (qb) => {
+          qb.select('product_id', 'category_id')
+            .from('product_categories')
+            .where('tenant', tenant)
+            .whereIn('product_id', chunk)
+            .union((u) => {
+              u.select('pc.product_id', 'c.parent_id')
+                .from('pc')
+                .join('categories as c', 'c.id', 'pc.category_id')
+                .where('c.tenant', tenant)
+                .whereNotNull('c.parent_id');
+            });
+        })
+        .select('product_id', 'category_id')
+        .from('pc');
+      for (const r of rows) out.push({ product_id: r.product_id, category_id: r.category_id, segment_id: '' });
+    }
+    return out;
   }
 
   /**
    * Products (in input order, each once) assigned to one of the given active segments of the
    * site, directly or through a category assignment of one of their categories or an ancestor.
-   * Two statements whatever the number of products. Assignments count while `at` ∈ [from, to).
+   * Assignments count while `at` ∈ [from, to). Driven by the input: the segment set (by key),
+   * the products' assignments and the products' categories with their ancestors (recursive, by
+   * key), then the assignments of those categories — rows read grow with the products and their
+   * category paths, not with the segments' sizes.
    */
   async match(
     tenant: string,
@@ -48,40 +116,27 @@ export class StorefrontRepository {
   ): Promise<ItemMatch[]> {
     const products = [...new Set(productIds)];
     if (!products.length || !segmentIds.length) return [];
-    const knex = this.db.knex;
-    const direct: Promise<MatchRow[]> = validAt(
-      knex('item_assignments as ia')
-        .select('ia.item_id as product_id', knex.raw('NULL as category_id'), 'ia.segment_id')
-        .where({ 'ia.tenant': tenant, 'ia.type': 'PRODUCT' })
-        .whereIn('ia.item_id', products)
-        .whereIn('ia.segment_id', this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at)),
-      'ia',
-      at,
+    const [segments, paths] = await Promise.all([
+      this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at),
+      this.productCategories(tenant, products),
+    ]);
+    if (!segments.length) return [];
+    const categories = [...new Set(paths.map((p) => p.category_id as string))];
+    const [directRows, categoryRows] = await Promise.all([
+      this.assignedItems(tenant, 'PRODUCT', products, segments, at),
+      this.assignedItems(tenant, 'CATEGORY', categories, segments, at),
+    ]);
+    const direct: MatchRow[] = directRows.map((r) => ({ product_id: r.item_id, category_id: null, segment_id: r.segment_id }));
+    const segmentsOf = new Map<string, string[]>();
+    for (const r of categoryRows) {
+      const list = segmentsOf.get(r.item_id);
+      if (list) list.push(r.segment_id);
+      else segmentsOf.set(r.item_id, [r.segment_id]);
+    }
+    const viaCategory: MatchRow[] = paths.flatMap((p) =>
+      (segmentsOf.get(p.category_id as string) ?? []).map((segment_id) => ({ ...p, segment_id })),
     );
-    const viaCategory: Promise<MatchRow[]> = validAt(
-      knex
-        .withRecursive('pc', ['product_id', 'category_id'], (qb) => {
-          qb.select('product_id', 'category_id')
-            .from('product_categories')
-            .where('tenant', tenant)
-            .whereIn('product_id', products)
-            .union((u) => {
-              u.select('pc.product_id', 'c.parent_id')
-                .from('pc')
-                .join('categories as c', 'c.id', 'pc.category_id')
-                .where('c.tenant', tenant)
-                .whereNotNull('c.parent_id');
-            });
-        })
-        .select('pc.product_id', 'pc.category_id', 'ia.segment_id')
-        .from('pc')
-        .join('item_assignments as ia', 'ia.item_id', 'pc.category_id')
-        .where({ 'ia.tenant': tenant, 'ia.type': 'CATEGORY' })
-        .whereIn('ia.segment_id', this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at)),
-      'ia',
-      at,
-    );
-    const rows = [...(await direct), ...(await viaCategory)];
+    const rows = [...direct, ...viaCategory];
     const reasons = new Map<string, Map<string, { segmentId: string; via: MatchVia; categoryId: string | null }>>();
     for (const r of rows) {
       let m = reasons.get(r.product_id);
