@@ -4,6 +4,7 @@ import * as m002 from '../../migrations/002_assignments';
 import * as m003 from '../../migrations/003_reference_store';
 import * as m004 from '../../migrations/004_tenant_locks';
 import * as m006 from '../../migrations/006_segment_rules';
+import * as m008 from '../../migrations/008_tree_versions';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs from
@@ -15,6 +16,7 @@ const migrations: Record<string, Knex.Migration> = {
   '003_reference_store': m003,
   '004_tenant_locks': m004,
   '006_segment_rules': m006,
+  '008_tree_versions': m008,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -3,6 +3,16 @@ import { type CategoryRow, chunks, toCategory } from '../catalog/catalog.reposit
 import { type Membership, type SegmentRepository, validAt } from '../segments/segment.repository';
 import { type CategoryNodeRecord, type ItemMatch, MatchVia } from './storefront.type';
 
+/** The trees of a segment set, and the instants [from, to) over which they hold (treesOfSegments). */
+export interface BuiltTrees {
+  roots: CategoryNodeRecord[];
+  nodes: number;
+  /** Estimated heap bytes of the records. */
+  bytes: number;
+  from: number;
+  to: number;
+}
+
 /** Ids per statement of match (see assignedItems). */
 const MATCH_CHUNK = 500;
 
@@ -160,52 +170,112 @@ export class StorefrontRepository {
 
   /**
    * Category trees for a member's active segments: every CATEGORY-assigned category with its
-   * whole subtree (isSegmentAssigned true) and its ancestors (false). One statement. Segments
-   * active and assignments valid at `member.at` (now when unset) count.
+   * whole subtree (isSegmentAssigned true) and its ancestors (false). Segments active and
+   * assignments valid at `member.at` (now when unset) count. Uncached (see tree-cache.ts).
    */
   async categoryTrees(tenant: string, member: Membership, siteCode: string | undefined): Promise<CategoryNodeRecord[]> {
-    const knex = this.db.knex;
-    const segs = knex('segments as s')
+    const at = member.at ?? Date.now();
+    const segments = await this.treeSegments(tenant, member, siteCode, at);
+    return segments.length ? (await this.treesOfSegments(tenant, segments, at)).roots : [];
+  }
+
+  /** Active segments (ids, sorted) that `member` belongs to at `at`, of `siteCode` when given. */
+  async treeSegments(tenant: string, member: Membership, siteCode: string | undefined, at: number): Promise<string[]> {
+    const qb = this.db
+      .knex('segments as s')
       .select('s.id')
       .where('s.tenant', tenant)
       .whereIn('s.id', this.segments.memberSubquery(tenant, member));
-    if (siteCode !== undefined) segs.where('s.site_code', siteCode);
-    const at = member.at ?? Date.now();
-    this.segments.activeCondition(segs, 's', at);
-    const assigned = validAt(
-      knex('item_assignments').select('item_id').where({ tenant, type: 'CATEGORY' }).whereIn('segment_id', segs),
-      null,
-      at,
+    if (siteCode !== undefined) qb.where('s.site_code', siteCode);
+    this.segments.activeCondition(qb, 's', at);
+    const rows: { id: string }[] = await qb;
+    return rows.map((r) => r.id).sort(cmp);
+  }
+
+  /**
+   * The category trees of a set of segments at `at` (as categoryTrees answers them), and the
+   * interval [from, to) around `at` over which they stay the same: the latest validity bound of
+   * the set's CATEGORY assignments at or before `at` and the first one after it. Within it the
+   * same assignments are valid, so the trees are exact for any instant inside.
+   *
+   * Three reads by key, whatever the tree's size: the set's CATEGORY assignments (primary key
+   * range per segment), the tenant's (id, parent) pairs (an index-only scan), and the rows of
+   * the categories in the answer. Subtrees and ancestors are walked here, once per build.
+   */
+  async treesOfSegments(tenant: string, segmentIds: readonly string[], at: number): Promise<BuiltTrees> {
+    const knex = this.db.knex;
+    let from = -Infinity;
+    let to = Infinity;
+    const assigned = new Set<string>();
+    for (const chunk of chunks(segmentIds, MATCH_CHUNK)) {
+      const rows: { item_id: string; validity_from: number | string | null; validity_to: number | string | null }[] = await knex(
+        'item_assignments',
+      )
+        .select('item_id', 'validity_from', 'validity_to')
+        .where({ tenant, type: 'CATEGORY' })
+        .whereIn('segment_id', chunk);
+      for (const r of rows) {
+        const f = r.validity_from === null ? null : Number(r.validity_from);
+        const t = r.validity_to === null ? null : Number(r.validity_to);
+        for (const bound of [f, t]) {
+          if (bound === null) continue;
+          if (bound <= at) from = Math.max(from, bound);
+          else to = Math.min(to, bound);
+        }
+        if ((f === null || f <= at) && (t === null || t > at)) assigned.add(r.item_id);
+      }
+    }
+    if (!assigned.size) return { roots: [], nodes: 0, bytes: 0, from, to };
+    const pairs: { id: string; parent_id: string | null }[] = await knex('categories')
+      .select('id', 'parent_id')
+      .where('tenant', tenant);
+    const parentOf = new Map<string, string | null>();
+    const children = new Map<string, string[]>();
+    for (const p of pairs) {
+      parentOf.set(p.id, p.parent_id);
+      if (p.parent_id === null) continue;
+      const list = children.get(p.parent_id);
+      if (list) list.push(p.id);
+      else children.set(p.parent_id, [p.id]);
+    }
+    // Assigned categories that exist, and everything below them (isSegmentAssigned true).
+    const sub = new Set<string>();
+    const stack = [...assigned].filter((id) => parentOf.has(id));
+    while (stack.length) {
+      const id = stack.pop() as string;
+      if (sub.has(id)) continue;
+      sub.add(id);
+      for (const c of children.get(id) ?? []) if (!sub.has(c)) stack.push(c);
+    }
+    // Their ancestors that exist (false), up to a root or a parent the store lacks.
+    const wanted = new Set(sub);
+    for (const id of sub) {
+      let parent = parentOf.get(id) ?? null;
+      while (parent !== null && parentOf.has(parent) && !wanted.has(parent)) {
+        wanted.add(parent);
+        parent = parentOf.get(parent) ?? null;
+      }
+    }
+    const rows: CategoryRow[] = [];
+    if (wanted.size * 2 > pairs.length) {
+      // Most of the catalog: one scan of the tenant's categories beats thousands of keys.
+      for (const r of (await knex('categories').select('*').where('tenant', tenant)) as CategoryRow[]) {
+        if (wanted.has(r.id)) rows.push(r);
+      }
+    } else {
+      for (const chunk of chunks([...wanted], MATCH_CHUNK)) {
+        rows.push(...((await knex('categories').select('*').where('tenant', tenant).whereIn('id', chunk)) as CategoryRow[]));
+      }
+    }
+    let bytes = 0;
+    for (const r of rows) {
+      // A node's heap: the record and its maps (~400 bytes), twice the JSON texts it was parsed from.
+      bytes += 400 + 2 * ((r.name?.length ?? 0) + (r.description?.length ?? 0) + (r.slug?.length ?? 0) + (r.ecn?.length ?? 0));
+    }
+    const roots = buildForest(
+      rows.map((r) => ({ category: toCategory(r), isSegmentAssigned: sub.has(r.id), subcategories: [] })),
     );
-    const rows: (CategoryRow & { assigned: number | string })[] = await knex
-      .withRecursive('sub', ['id'], (qb) => {
-        qb.select('id')
-          .from('categories')
-          .where('tenant', tenant)
-          .whereIn('id', assigned)
-          .union((u) => {
-            u.select('c.id').from('categories as c').join('sub', 'c.parent_id', 'sub.id').where('c.tenant', tenant);
-          });
-      })
-      .withRecursive('anc', ['id', 'parent_id'], (qb) => {
-        qb.select('id', 'parent_id')
-          .from('categories')
-          .where('tenant', tenant)
-          .whereIn('id', knex.select('id').from('sub'))
-          .union((u) => {
-            u.select('c.id', 'c.parent_id')
-              .from('categories as c')
-              .join('anc', 'c.id', 'anc.parent_id')
-              .where('c.tenant', tenant);
-          });
-      })
-      .select('c.*', knex.raw('CASE WHEN c.id IN (SELECT id FROM sub) THEN 1 ELSE 0 END AS assigned'))
-      .from('categories as c')
-      .where('c.tenant', tenant)
-      .whereIn('c.id', knex.select('id').from('anc'));
-    return buildForest(
-      rows.map((r) => ({ category: toCategory(r), isSegmentAssigned: Number(r.assigned) === 1, subcategories: [] })),
-    );
+    return { roots, nodes: rows.length, bytes, from, to };
   }
 }
 
