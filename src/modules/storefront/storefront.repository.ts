@@ -13,8 +13,8 @@ export interface BuiltTrees {
   to: number;
 }
 
-/** Ids per statement of match (see assignedItems). */
-const MATCH_CHUNK = 500;
+/** Ids per statement: a whole match request (MAX_MATCH_ITEMS), well within SQLite's parameter limit. */
+const MATCH_CHUNK = 1000;
 
 interface MatchRow {
   product_id: string;
@@ -50,9 +50,9 @@ export class StorefrontRepository {
   /**
    * item_assignments read by (tenant, type, item_id) — the item index — for the given items and
    * segments: the rows read are the assignments of those items, whatever the segments' sizes.
-   * MariaDB otherwise tends to start from the segments (the primary key) and read every
-   * assignment of each; the hint keeps the plan the input-bounded one. Chunks of 500 ids stay
-   * below MariaDB's IN-to-subquery conversion (1,000) and SQLite's bound-parameter limit.
+   * MariaDB otherwise starts from the segments (the primary key) and reads every assignment of
+   * each; the hint keeps the input-bounded plan (a 1,000-value list becomes a derived table,
+   * in_predicate_conversion_threshold, still probed through the item index).
    */
   private async assignedItems(
     tenant: string,
@@ -83,14 +83,26 @@ export class StorefrontRepository {
     return out;
   }
 
-  /** (product, category) for each category of the products and each ancestor of those. */
-  private async productCategories(tenant: string, products: readonly string[]): Promise<MatchRow[]> {
+  /**
+   * (product, category, segment) for each category of the products, or ancestor of one, that has
+   * a CATEGORY assignment of one of `segmentIds` valid at `at`. One statement per chunk: the
+   * products' category paths (recursive, by key), then their assignments through the item index.
+   * On MySQL/MariaDB the join order and the index are fixed (STRAIGHT_JOIN, FORCE INDEX): left to
+   * itself the optimizer starts from the segments and reads every CATEGORY assignment of each.
+   */
+  private async viaCategories(
+    tenant: string,
+    products: readonly string[],
+    segmentIds: readonly string[],
+    at: number,
+  ): Promise<MatchRow[]> {
     const knex = this.db.knex;
+    const mysql = this.db.dialect === 'mysql';
     const out: MatchRow[] = [];
     for (const chunk of chunks(products, MATCH_CHUNK)) {
-      const rows: { product_id: string; category_id: string }[] = await knex
-        .withRecursive('pc', ['product_id', 'category_id'], (qb) => {
-          qb.select('product_id', 'category_id')
+      const qb = knex
+        .withRecursive('pc', ['product_id', 'category_id'], (q) => {
+          q.select('product_id', 'category_id')
             .from('product_categories')
             .where('tenant', tenant)
             .whereIn('product_id', chunk)
@@ -102,9 +114,13 @@ export class StorefrontRepository {
                 .whereNotNull('c.parent_id');
             });
         })
-        .select('product_id', 'category_id')
+        .select(knex.raw(mysql ? 'STRAIGHT_JOIN ?? AS product_id' : '?? AS product_id', ['pc.product_id']))
+        .select('pc.category_id', 'ia.segment_id')
         .from('pc');
-      for (const r of rows) out.push({ product_id: r.product_id, category_id: r.category_id, segment_id: '' });
+      if (mysql) qb.joinRaw('JOIN item_assignments AS ia FORCE INDEX (item_assign_tenant_item) ON ia.item_id = pc.category_id');
+      else qb.join('item_assignments as ia', 'ia.item_id', 'pc.category_id');
+      qb.where({ 'ia.tenant': tenant, 'ia.type': 'CATEGORY' }).whereIn('ia.segment_id', segmentIds as string[]);
+      out.push(...((await validAt(qb, 'ia', at)) as MatchRow[]));
     }
     return out;
   }
@@ -113,9 +129,9 @@ export class StorefrontRepository {
    * Products (in input order, each once) assigned to one of the given active segments of the
    * site, directly or through a category assignment of one of their categories or an ancestor.
    * Assignments count while `at` ∈ [from, to). Driven by the input: the segment set (by key),
-   * the products' assignments and the products' categories with their ancestors (recursive, by
-   * key), then the assignments of those categories — rows read grow with the products and their
-   * category paths, not with the segments' sizes.
+   * then, in parallel, the products' assignments and the assignments of the products' categories
+   * and their ancestors — rows read grow with the products and their category paths, not with
+   * the segments' sizes.
    */
   async match(
     tenant: string,
@@ -126,26 +142,13 @@ export class StorefrontRepository {
   ): Promise<ItemMatch[]> {
     const products = [...new Set(productIds)];
     if (!products.length || !segmentIds.length) return [];
-    const [segments, paths] = await Promise.all([
-      this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at),
-      this.productCategories(tenant, products),
-    ]);
+    const segments = await this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at);
     if (!segments.length) return [];
-    const categories = [...new Set(paths.map((p) => p.category_id as string))];
-    const [directRows, categoryRows] = await Promise.all([
+    const [directRows, viaCategory] = await Promise.all([
       this.assignedItems(tenant, 'PRODUCT', products, segments, at),
-      this.assignedItems(tenant, 'CATEGORY', categories, segments, at),
+      this.viaCategories(tenant, products, segments, at),
     ]);
     const direct: MatchRow[] = directRows.map((r) => ({ product_id: r.item_id, category_id: null, segment_id: r.segment_id }));
-    const segmentsOf = new Map<string, string[]>();
-    for (const r of categoryRows) {
-      const list = segmentsOf.get(r.item_id);
-      if (list) list.push(r.segment_id);
-      else segmentsOf.set(r.item_id, [r.segment_id]);
-    }
-    const viaCategory: MatchRow[] = paths.flatMap((p) =>
-      (segmentsOf.get(p.category_id as string) ?? []).map((segment_id) => ({ ...p, segment_id })),
-    );
     const rows = [...direct, ...viaCategory];
     const reasons = new Map<string, Map<string, { segmentId: string; via: MatchVia; categoryId: string | null }>>();
     for (const r of rows) {
