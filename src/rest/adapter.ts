@@ -56,7 +56,7 @@ export interface RouteRow<TData = Record<string, unknown>, TVars = Record<string
    * its entity tag. Authorization and variables are checked as for any row; a request whose
    * If-None-Match names the tag gets 304 without a body.
    */
-  cached?: (ctx: Context, variables: Record<string, unknown>) => Promise<{ etag: string; body: string }>;
+  cached?: (ctx: Context, variables: Record<string, unknown>) => Promise<{ etag: string; body: Buffer }>;
 }
 
 // Rows are heterogeneous in their data/variable types; the table is typed per row by `route()`.

@@ -17,17 +17,20 @@ export interface TreeRequest {
   at: number;
 }
 
-/** A REST answer of GET /segments/items/category-trees, serialized, with its entity tag. */
+/** A REST answer of GET /segments/items/category-trees, serialized (UTF-8), with its entity tag. */
 export interface TreeReply {
   etag: string;
-  body: string;
+  body: Buffer;
 }
 
 interface Entry extends BuiltTrees {
   /** The tenant's `category-tree` version the trees were built at. */
   version: number;
-  /** Serialized REST answers by language preference (Accept-Language, normalized). */
-  bodies: Map<string, string>;
+  /**
+   * Serialized REST answers by language preference (Accept-Language, normalized), as bytes: a
+   * kept answer is written to the socket as it is, not encoded again on every request.
+   */
+  bodies: Map<string, Buffer>;
   bodyBytes: number;
 }
 
@@ -37,6 +40,8 @@ interface Entry extends BuiltTrees {
  * serialized answer stops at the same depth.
  */
 const REST_DEPTH = 13;
+
+const EMPTY = Buffer.from('[]');
 
 /** Part of every entity tag: a change in how answers are serialized changes them all. */
 const FORMAT = 'tree-1';
@@ -89,15 +94,14 @@ export class CategoryTreeCache {
   async rest(req: TreeRequest, lang: Language): Promise<TreeReply> {
     const langKey = JSON.stringify([lang.accept, lang.defaultLanguage]);
     const found = await this.entry(req);
-    if (!found) return { etag: this.etag(req, 0, '', -Infinity, Infinity, langKey), body: '[]' };
+    if (!found) return { etag: this.etag(req, 0, '', -Infinity, Infinity, langKey), body: EMPTY };
     const { entry, key } = found;
     const etag = this.etag(req, entry.version, key, entry.from, entry.to, langKey);
     let body = entry.bodies.get(langKey);
     if (body === undefined) {
-      body = JSON.stringify(entry.roots.map((n) => restNode(n, lang, 1)));
+      body = Buffer.from(JSON.stringify(entry.roots.map((n) => restNode(n, lang, 1))), 'utf8');
       entry.bodies.set(langKey, body);
-      // Twice the length: JavaScript strings of non-Latin-1 text take two bytes a character.
-      entry.bodyBytes += 2 * body.length;
+      entry.bodyBytes += body.length;
       if (this.entries?.get(key) === entry) {
         // Re-set so the LRU counts the new size (and drops the entry if it no longer fits).
         this.entries.delete(key);
