@@ -85,10 +85,15 @@ export class StorefrontRepository {
 
   /**
    * (product, category, segment) for each category of the products, or ancestor of one, that has
-   * a CATEGORY assignment of one of `segmentIds` valid at `at`. One statement per chunk: the
-   * products' category paths (recursive, by key), then their assignments through the item index.
-   * On MySQL/MariaDB the join order and the index are fixed (STRAIGHT_JOIN, FORCE INDEX): left to
-   * itself the optimizer starts from the segments and reads every CATEGORY assignment of each.
+   * a CATEGORY assignment of one of `segmentIds` valid at `at`.
+   *
+   * Two statements per chunk, in parallel: the products' category links (by key), and one walk up
+   * from their categories over distinct nodes (UNION: a shared ancestor is visited once, a cycle
+   * ends) joined to each node's assignments through the item index. Products are mapped onto the
+   * walked nodes here. On MySQL/MariaDB the join order and the index are fixed (STRAIGHT_JOIN,
+   * FORCE INDEX): left to itself the optimizer starts from the segments and reads every CATEGORY
+   * assignment of each. As before, a linked or parent id the store lacks still counts (its own
+   * assignments match; the walk stops there).
    */
   private async viaCategories(
     tenant: string,
@@ -100,27 +105,63 @@ export class StorefrontRepository {
     const mysql = this.db.dialect === 'mysql';
     const out: MatchRow[] = [];
     for (const chunk of chunks(products, MATCH_CHUNK)) {
-      const qb = knex
-        .withRecursive('pc', ['product_id', 'category_id'], (q) => {
-          q.select('product_id', 'category_id')
-            .from('product_categories')
-            .where('tenant', tenant)
-            .whereIn('product_id', chunk)
+      const links: Promise<{ product_id: string; category_id: string }[]> = knex('product_categories')
+        .select('product_id', 'category_id')
+        .where('tenant', tenant)
+        .whereIn('product_id', chunk);
+      const walk = knex
+        .withRecursive('up', ['id', 'parent_id'], (q) => {
+          q.distinct('l.category_id', 'c.parent_id')
+            .from('product_categories as l')
+            .leftJoin('categories as c', (j) => j.on('c.tenant', 'l.tenant').andOn('c.id', 'l.category_id'))
+            .where('l.tenant', tenant)
+            .whereIn('l.product_id', chunk)
             .union((u) => {
-              u.select('pc.product_id', 'c.parent_id')
-                .from('pc')
-                .join('categories as c', 'c.id', 'pc.category_id')
-                .where('c.tenant', tenant)
-                .whereNotNull('c.parent_id');
+              u.select('up.parent_id', 'c.parent_id')
+                .from('up')
+                .leftJoin('categories as c', (j) => j.on('c.id', 'up.parent_id').andOnVal('c.tenant', tenant))
+                .whereNotNull('up.parent_id');
             });
         })
-        .select(knex.raw(mysql ? 'STRAIGHT_JOIN ?? AS product_id' : '?? AS product_id', ['pc.product_id']))
-        .select('pc.category_id', 'ia.segment_id')
-        .from('pc');
-      if (mysql) qb.joinRaw('JOIN item_assignments AS ia FORCE INDEX (item_assign_tenant_item) ON ia.item_id = pc.category_id');
-      else qb.join('item_assignments as ia', 'ia.item_id', 'pc.category_id');
-      qb.where({ 'ia.tenant': tenant, 'ia.type': 'CATEGORY' }).whereIn('ia.segment_id', segmentIds as string[]);
-      out.push(...((await validAt(qb, 'ia', at)) as MatchRow[]));
+        .select(knex.raw(mysql ? 'STRAIGHT_JOIN ?? AS id' : '?? AS id', ['up.id']))
+        .select('up.parent_id', 'ia.segment_id')
+        .from('up');
+      const on = [
+        'ia.tenant = ?',
+        "ia.type = 'CATEGORY'",
+        'ia.item_id = up.id',
+        `ia.segment_id IN (${segmentIds.map(() => '?').join(', ')})`,
+        '(ia.validity_from IS NULL OR ia.validity_from <= ?)',
+        '(ia.validity_to IS NULL OR ia.validity_to > ?)',
+      ].join(' AND ');
+      walk.joinRaw(`LEFT JOIN item_assignments AS ia${mysql ? ' FORCE INDEX (item_assign_tenant_item)' : ''} ON ${on}`, [
+        tenant,
+        ...segmentIds,
+        at,
+        at,
+      ]);
+      const [linked, nodes] = await Promise.all([
+        links,
+        walk as unknown as Promise<{ id: string; parent_id: string | null; segment_id: string | null }[]>,
+      ]);
+      const parentOf = new Map<string, string | null>();
+      const segmentsOf = new Map<string, string[]>();
+      for (const n of nodes) {
+        parentOf.set(n.id, n.parent_id);
+        if (n.segment_id === null) continue;
+        const list = segmentsOf.get(n.id);
+        if (list) list.push(n.segment_id);
+        else segmentsOf.set(n.id, [n.segment_id]);
+      }
+      const pathSeen = new Map<string, Set<string>>();
+      for (const l of linked) {
+        let seen = pathSeen.get(l.product_id);
+        if (!seen) pathSeen.set(l.product_id, (seen = new Set()));
+        for (let c: string | null = l.category_id; c !== null && !seen.has(c); c = parentOf.get(c) ?? null) {
+          seen.add(c);
+          for (const segment_id of segmentsOf.get(c) ?? []) out.push({ product_id: l.product_id, category_id: c, segment_id });
+        }
+      }
     }
     return out;
   }
