@@ -211,6 +211,12 @@ describe('GraphQL edges', () => {
     expect((await t.gql(query, { at: JULY_5 })).data).toEqual({ p1: { segments: [] }, p2: { segments: [{ id: 'seg-a' }] } });
   });
 
+  test('Category.segments counts validity now, or at', async () => {
+    const query = 'query($at: DateTimeISO) { category(id: "c-child") { segments(at: $at) { id } } }';
+    expect((await t.gql(query, {})).data).toEqual({ category: { segments: [] } });
+    expect((await t.gql(query, { at: JUNE_10 })).data).toEqual({ category: { segments: [{ id: 'seg-a' }] } });
+  });
+
   test('read_own segments(at) through GraphQL', async () => {
     const query = 'query($at: DateTimeISO) { segments(at: $at) { items { id } } }';
     expect((await t.gql(query, {}, { token: alice })).data).toEqual({ segments: { items: [] } });

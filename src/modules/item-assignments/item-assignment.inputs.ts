@@ -51,14 +51,6 @@ export class ItemAssignmentsArgs extends SegmentItemsArgs {
 
   @Field(() => ID, { nullable: true, description: 'For segment_read_own: B2B membership counts for this legal entity only.' })
   legalEntityId?: string;
-
-  @Field(() => GraphQLDateTimeISO, {
-    nullable: true,
-    description:
-      'Answer as at this instant: only item assignments valid then, of segments active then and (segment_read_own) ' +
-      'memberships valid then. segment_read_own defaults to now; without it segment_read lists every assignment.',
-  })
-  at?: Date;
 }
 
 @ArgsType()
