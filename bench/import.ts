@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import knexFactory from 'knex';
 import type { DbConfig } from '../src/config';
@@ -17,6 +18,10 @@ import { generateImport } from '../scripts/gen-import';
  * fresh database, then imports it again (every line an update), and prints wall-clock times.
  *
  *   npm run build && node dist/bench/import.js [--lines 100000] [--db sqlite|mysql|both] [--batch-size 1000]
+ *                                                [--assignments 1000000]
+ *
+ * With --assignments N, a third pass imports a file of N assignment lines alone (three customer
+ * assignments to one item assignment, unique keys, into the same tenant) and prints its time.
  *
  * MySQL/MariaDB: DATABASE_URL=mysql://…/<db> imports into that (existing, migrated here)
  * database; otherwise a throwaway database is created on MYSQL_URL (default
@@ -81,7 +86,36 @@ async function rowCount(db: Database): Promise<number> {
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
-async function benchOne(target: Target, file: string, lines: number, batchSize: number): Promise<void> {
+/** `n` assignment lines with unique keys: customers and products round-robin over the segments. */
+async function writeAssignments(file: string, n: number): Promise<void> {
+  const out = fs.createWriteStream(file, { encoding: 'utf8' });
+  let chunk: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const segmentId = SEGMENTS[i % SEGMENTS.length];
+    const k = String(Math.floor(i / SEGMENTS.length)).padStart(7, '0');
+    chunk.push(
+      JSON.stringify(
+        i % 4 === 3
+          ? { kind: 'itemAssignment', segmentId, type: 'PRODUCT', itemId: `a-prd-${k}` }
+          : { kind: 'customerAssignment', segmentId, customerId: `a-cus-${k}`, mixins: { source: 'bench', n: i % 100 } },
+      ),
+    );
+    if (chunk.length === 1000 || i === n - 1) {
+      if (!out.write(chunk.join('\n') + '\n')) await once(out, 'drain');
+      chunk = [];
+    }
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+async function benchOne(
+  target: Target,
+  file: string,
+  lines: number,
+  batchSize: number,
+  assignments: { file: string; lines: number } | undefined,
+): Promise<void> {
   const db = openDatabase(target.config);
   try {
     await migrateLatest(db);
@@ -119,6 +153,20 @@ async function benchOne(target: Target, file: string, lines: number, batchSize: 
           `${fmt(lines / seconds)} lines/s; ${fmt(rows)} rows incl. links → ${fmt(rows / seconds)} rows/s`,
       );
     }
+    if (assignments) {
+      const before = await rowCount(db);
+      const started = process.hrtime.bigint();
+      const summary = await runImport({ db, tenant: TENANT, files: [assignments.file], batchSize });
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const added = (await rowCount(db)) - before;
+      if (summary.read !== assignments.lines || summary.rejected !== 0 || added !== assignments.lines) {
+        throw new Error(`${target.name}: assignments read ${summary.read}, rejected ${summary.rejected}, added ${added}`);
+      }
+      console.log(
+        `${target.name.padEnd(6)} assignments  ${fmt(assignments.lines)} assignment lines in ${seconds.toFixed(2)} s: ` +
+          `${fmt(assignments.lines / seconds)} rows/s`,
+      );
+    }
   } finally {
     await db.knex.destroy();
     await target.cleanup();
@@ -131,6 +179,7 @@ async function main(): Promise<void> {
       lines: { type: 'string', default: '100000' },
       db: { type: 'string', default: 'both' },
       'batch-size': { type: 'string', default: '1000' },
+      assignments: { type: 'string', default: '0' },
     },
     strict: true,
   });
@@ -144,8 +193,16 @@ async function main(): Promise<void> {
       `generated ${fmt(gen.lines)} lines (${(fs.statSync(file).size / 1e6).toFixed(1)} MB): ${JSON.stringify(gen.byKind)}`,
     );
     console.log(`batch size ${batchSize} lines per kind per transaction; node ${process.version}`);
-    if (values.db === 'sqlite' || values.db === 'both') await benchOne(await sqliteTarget(dir), file, gen.lines, batchSize);
-    if (values.db === 'mysql' || values.db === 'both') await benchOne(await mysqlTarget(), file, gen.lines, batchSize);
+    const nAssignments = Number(values.assignments);
+    let assignments: { file: string; lines: number } | undefined;
+    if (nAssignments > 0) {
+      assignments = { file: path.join(dir, 'assignments.ndjson'), lines: nAssignments };
+      await writeAssignments(assignments.file, nAssignments);
+    }
+    if (values.db === 'sqlite' || values.db === 'both')
+      await benchOne(await sqliteTarget(dir), file, gen.lines, batchSize, assignments);
+    if (values.db === 'mysql' || values.db === 'both')
+      await benchOne(await mysqlTarget(), file, gen.lines, batchSize, assignments);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -120,6 +120,18 @@ export const LIMIT_SPECS = {
     default: 32 * 1024 * 1024,
     description: 'estimated heap bytes of those compiled operations (about 8 KiB per selected field)',
   },
+  categoryTreeCacheSize: {
+    env: 'CATEGORY_TREE_CACHE_SIZE',
+    default: 200,
+    description:
+      'category trees kept built, one per tenant and set of active segments (least recently used go first; 0 keeps none)',
+    min: 0,
+  },
+  categoryTreeCacheBytes: {
+    env: 'CATEGORY_TREE_CACHE_BYTES',
+    default: 64 * 1024 * 1024,
+    description: 'estimated heap bytes of those trees and of their serialized REST answers',
+  },
   dbTxMaxAttempts: {
     env: 'DB_TX_MAX_ATTEMPTS',
     default: 5,

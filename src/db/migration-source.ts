@@ -5,6 +5,7 @@ import * as m003 from '../../migrations/003_reference_store';
 import * as m004 from '../../migrations/004_tenant_locks';
 import * as m006 from '../../migrations/006_segment_rules';
 import * as m007 from '../../migrations/007_segment_counters';
+import * as m008 from '../../migrations/008_tree_versions';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs from
@@ -17,6 +18,7 @@ const migrations: Record<string, Knex.Migration> = {
   '004_tenant_locks': m004,
   '006_segment_rules': m006,
   '007_segment_counters': m007,
+  '008_tree_versions': m008,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

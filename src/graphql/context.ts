@@ -10,6 +10,7 @@ import { CustomerAssignmentRepository } from '../modules/customer-assignments/cu
 import { ItemAssignmentRepository } from '../modules/item-assignments/item-assignment.repository';
 import { SegmentRepository } from '../modules/segments/segment.repository';
 import { StorefrontRepository } from '../modules/storefront/storefront.repository';
+import { CategoryTreeCache } from '../modules/storefront/tree-cache';
 import { type EvaluatorOptions, RuleEvaluator } from '../modules/rules/rule.evaluator';
 import { RuleRepository } from '../modules/rules/rule.repository';
 import { Loaders } from './loaders';
@@ -24,6 +25,8 @@ export interface Services {
   customerAssignments: CustomerAssignmentRepository;
   itemAssignments: ItemAssignmentRepository;
   storefront: StorefrontRepository;
+  /** Category trees kept built while exact (modules/storefront/tree-cache.ts). */
+  categoryTrees: CategoryTreeCache;
   rules: RuleEvaluator;
   ruleRepository: RuleRepository;
   /** The service's clock (injectable for tests): rules and time-bound memberships read it. */
@@ -46,6 +49,7 @@ export function createServices(config: Config, db: Database, verifier: TokenVeri
     onError: opts.onRuleError,
   });
   segments.attachRules(rules);
+  const storefront = new StorefrontRepository(db, segments);
   return {
     config,
     db,
@@ -57,7 +61,11 @@ export function createServices(config: Config, db: Database, verifier: TokenVeri
     catalog: new CatalogRepository(db, segments, rules),
     customerAssignments: new CustomerAssignmentRepository(db, segments),
     itemAssignments: new ItemAssignmentRepository(db, segments),
-    storefront: new StorefrontRepository(db, segments),
+    storefront,
+    categoryTrees: new CategoryTreeCache(db, storefront, {
+      maxEntries: config.limits.categoryTreeCacheSize,
+      maxBytes: config.limits.categoryTreeCacheBytes,
+    }),
   };
 }
 

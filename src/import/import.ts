@@ -50,6 +50,8 @@ export interface ImportSummary extends ImportProgress {
 }
 
 const DEFAULT_BATCH = 1000;
+/** Batches on MySQL/MariaDB at once (import.ts flush). */
+const MAX_IN_FLIGHT = 2;
 const MAX_KEPT_REJECTIONS = 1000;
 
 /** What one batch's transaction decided; applied to the summary after it commits. */
@@ -113,13 +115,69 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
    * lock-wait timeout. The transaction only decides; its outcome (counts, rejected lines) is
    * applied after commit, so a batch that runs twice reports once.
    */
+  /**
+   * Batches on the database while the next ones are read and validated (the parser and the
+   * database take turns on the CPU instead of waiting for each other). On MySQL/MariaDB up to
+   * MAX_IN_FLIGHT at once, each on its own connection; SQLite has one writer: one at a time.
+   * A batch waits for every batch in flight that it must follow, so the outcome is the one of
+   * writing the file in order:
+   *
+   * - same kind, a key in common: the later line wins, so the later batch waits;
+   * - two reference kinds: one after the other (a customer's rule evaluation reads legal
+   *   entities, a product's reads categories; categories take the tree lock anyway);
+   * - an assignment batch and anything else with no key in common: they run side by side.
+   *   Assignment lines write only their own table and trigger no evaluation, and a reference
+   *   write's evaluation leaves a MANUAL row MANUAL whichever commits first.
+   */
+  const maxInFlight = db.dialect === 'mysql' ? MAX_IN_FLIGHT : 1;
+  interface Flight {
+    kind: ImportKind;
+    keys: Set<string>;
+    done: Promise<void>;
+  }
+  const flights = new Set<Flight>();
+  let failure: { error: unknown } | undefined;
+  const mustFollow = (kind: ImportKind, keys: Set<string>, f: Flight): boolean => {
+    if (f.kind === kind) {
+      if (kind === 'category') return true;
+      for (const k of keys) if (f.keys.has(k)) return true;
+      return false;
+    }
+    return !isAssignment(kind) && !isAssignment(f.kind);
+  };
+  const settled = (list: Iterable<Flight>): Promise<unknown> => Promise.race([...list].map((f) => f.done.catch(() => undefined)));
   const flush = async (kind: ImportKind): Promise<void> => {
     const batch = buffers.get(kind) as Pending[];
     if (!batch.length) return;
     buffers.set(kind, []);
-    const outcome = await withTransaction(db, (trx) => writeBatch(trx, kind, batch));
-    for (const p of outcome.rejected) reject(p.file, p.line, p.reason);
-    accepted(kind, outcome.written);
+    const keys = new Set(batch.map((p) => keyOf(p.entity)));
+    for (;;) {
+      if (failure) throw failure.error;
+      const blockers = [...flights].filter((f) => mustFollow(kind, keys, f));
+      if (blockers.length) await settled(blockers);
+      else if (flights.size >= maxInFlight) await settled(flights);
+      else break;
+    }
+    const flight: Flight = { kind, keys, done: Promise.resolve() };
+    flight.done = withTransaction(db, (trx) => writeBatch(trx, kind, batch)).then(
+      (outcome) => {
+        flights.delete(flight);
+        for (const p of outcome.rejected) reject(p.file, p.line, p.reason);
+        accepted(kind, outcome.written);
+      },
+      (error: unknown) => {
+        flights.delete(flight);
+        failure ??= { error };
+        throw error;
+      },
+    );
+    // Its failure surfaces at the next flush or at the end, whichever comes first.
+    flight.done.catch(() => undefined);
+    flights.add(flight);
+  };
+  const drain = async (): Promise<void> => {
+    while (flights.size) await settled(flights);
+    if (failure) throw failure.error;
   };
 
   const writeBatch = async (trx: Knex.Transaction, kind: ImportKind, batch: Pending[]): Promise<BatchOutcome> => {
@@ -168,7 +226,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
       }
       case 'customerAssignment': {
         const { ok, rejected } = await withKnownSegments(trx, batch as PendingOf<'customerAssignment'>[]);
-        const list = lastPerKey(ok, (e) => `${e.draft.segmentId}\u0000${e.draft.customerId}\u0000${e.draft.legalEntityId ?? ''}`);
+        const list = lastPerKey(ok, keyOf);
         await assignments.upsertCustomerAssignments(
           trx,
           tenant,
@@ -178,7 +236,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
       }
       case 'itemAssignment': {
         const { ok, rejected } = await withKnownSegments(trx, batch as PendingOf<'itemAssignment'>[]);
-        const list = lastPerKey(ok, (e) => `${e.draft.segmentId}\u0000${e.draft.type}\u0000${e.draft.itemId}`);
+        const list = lastPerKey(ok, keyOf);
         await assignments.upsertItemAssignments(
           trx,
           tenant,
@@ -214,42 +272,63 @@ export async function runImport(opts: ImportOptions): Promise<ImportSummary> {
 
   const every = opts.progressEveryMs ?? 1000;
   let lastReport = started;
-  for (const file of opts.files) {
-    const input = fs.createReadStream(file, { encoding: 'utf8' });
-    const lines = readline.createInterface({ input, crlfDelay: Infinity });
-    let lineNo = 0;
-    try {
-      for await (const text of lines) {
-        lineNo++;
-        if (text.trim() === '') continue;
-        read++;
-        let entity: ImportEntity;
-        try {
-          entity = parseLine(lineNo === 1 ? stripBom(text) : text, lang);
-        } catch (e) {
-          if (!(e instanceof BadInputError)) throw e;
-          reject(file, lineNo, e.message);
-          continue;
+  try {
+    for (const file of opts.files) {
+      const input = fs.createReadStream(file, { encoding: 'utf8' });
+      const lines = readline.createInterface({ input, crlfDelay: Infinity });
+      let lineNo = 0;
+      try {
+        for await (const text of lines) {
+          lineNo++;
+          if (text.trim() === '') continue;
+          read++;
+          let entity: ImportEntity;
+          try {
+            entity = parseLine(lineNo === 1 ? stripBom(text) : text, lang);
+          } catch (e) {
+            if (!(e instanceof BadInputError)) throw e;
+            reject(file, lineNo, e.message);
+            continue;
+          }
+          const buffer = buffers.get(entity.kind) as Pending[];
+          buffer.push({ file, line: lineNo, entity });
+          if (buffer.length >= batchSize) await flush(entity.kind);
+          if (opts.onProgress && Date.now() - lastReport >= every) {
+            lastReport = Date.now();
+            opts.onProgress(progress());
+          }
         }
-        const buffer = buffers.get(entity.kind) as Pending[];
-        buffer.push({ file, line: lineNo, entity });
-        if (buffer.length >= batchSize) await flush(entity.kind);
-        if (opts.onProgress && Date.now() - lastReport >= every) {
-          lastReport = Date.now();
-          opts.onProgress(progress());
-        }
+      } finally {
+        lines.close();
+        input.destroy();
       }
-    } finally {
-      lines.close();
-      input.destroy();
     }
+    for (const kind of KINDS) await flush(kind);
+    await drain();
+  } catch (e) {
+    // A fatal error while a batch is on the database: let that batch end before answering.
+    await Promise.allSettled([...flights].map((f) => f.done));
+    throw e;
   }
-  for (const kind of KINDS) await flush(kind);
   // A changed category tree can change what whole subtrees match: such item rules run once, now.
   if (byKind.category > 0) await rules.evaluateCategoryRules(tenant);
   const summary = { ...progress(), byKind, rejections };
   opts.onProgress?.(summary);
   return summary;
+}
+
+const isAssignment = (kind: ImportKind): boolean => kind === 'customerAssignment' || kind === 'itemAssignment';
+
+/** What identifies the row (or owner of rows) a line writes: the key of lastPerKey. */
+function keyOf(e: ImportEntity): string {
+  switch (e.kind) {
+    case 'customerAssignment':
+      return `${e.draft.segmentId}\u0000${e.draft.customerId}\u0000${e.draft.legalEntityId ?? ''}`;
+    case 'itemAssignment':
+      return `${e.draft.segmentId}\u0000${e.draft.type}\u0000${e.draft.itemId}`;
+    default:
+      return e.draft.id;
+  }
 }
 
 /**

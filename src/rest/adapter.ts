@@ -11,7 +11,7 @@ import {
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { isTenant, TENANT_RULE } from '../auth/tenant';
 import { hasAnyScope, missingScopeMessage, type Viewer } from '../auth/viewer';
-import { createContext, languageOf, type Services } from '../graphql/context';
+import { type Context, createContext, languageOf, type Services } from '../graphql/context';
 import { compileOperation, type Run } from '../graphql/jit';
 import { BadInputError, DomainError, ForbiddenError, UnauthenticatedError } from '../errors';
 import { bulkError, type BulkResultShape } from '../modules/shared/bulk';
@@ -51,6 +51,12 @@ export interface RouteRow<TData = Record<string, unknown>, TVars = Record<string
   respond?: (data: TData, req: RestRequest) => RestReply;
   /** Paths a `fields` projection always keeps (identifying ids); absent = no projection. */
   keep?: string[][];
+  /**
+   * The answer comes from a cache instead of running the operation (a GET): serialized, with
+   * its entity tag. Authorization and variables are checked as for any row; a request whose
+   * If-None-Match names the tag gets 304 without a body.
+   */
+  cached?: (ctx: Context, variables: Record<string, unknown>) => Promise<{ etag: string; body: Buffer }>;
 }
 
 // Rows are heterogeneous in their data/variable types; the table is typed per row by `route()`.
@@ -226,6 +232,13 @@ async function handle(services: Services, p: Prepared, request: FastifyRequest, 
     const { variables, failed, positions } = checkVariables(p, row.variables(req) as Record<string, unknown>);
     const fields = row.keep ? parseFields(str(req.query.fields, 'fields')) : null;
     const contextValue = createContext(services, viewer, languageOf(req.headers, services.config.defaultLanguage), request);
+    if (row.cached) {
+      const { etag, body } = await row.cached(contextValue, variables);
+      // Clients may keep the answer and must revalidate it (If-None-Match) before using it.
+      const headers = { etag, 'cache-control': 'private, no-cache' };
+      if (etagMatches(req.headers['if-none-match'], etag)) return { status: 304, body: undefined, headers };
+      return { status: 200, body, headers: { ...headers, 'content-type': 'application/json; charset=utf-8' } };
+    }
     const result = await p.run(contextValue, variables);
     if (result.errors?.length) return answerForErrors(result.errors as readonly GraphQLError[]);
     const data = result.data as Record<string, unknown>;
@@ -242,6 +255,14 @@ async function handle(services: Services, p: Prepared, request: FastifyRequest, 
   } catch (e) {
     return fail(e);
   }
+}
+
+/** If-None-Match (RFC 9110 13.1.2, weak comparison): `*`, or a list of tags that names `etag`. */
+export function etagMatches(header: string | string[] | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const weak = (t: string) => t.trim().replace(/^W\//, '');
+  const wanted = weak(etag);
+  return (Array.isArray(header) ? header.join(',') : header).split(',').some((t) => t.trim() === '*' || weak(t) === wanted);
 }
 
 /** A single-valued query parameter or header; repeating it is a 400, not a silent pick. */

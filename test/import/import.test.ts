@@ -190,3 +190,30 @@ test('the import writes only into its tenant', async () => {
   expect(await rows('products', { id: 'tenant-p' })).toHaveLength(0);
   expect(await t.db.knex('products').where({ tenant: 'globex', id: 'tenant-p' })).toHaveLength(1);
 });
+
+test('a key repeated across batches written side by side: the later line still wins', async () => {
+  // Batches of two lines: with two on the database at once, the batch holding a key's later
+  // line must wait for the one holding its earlier line; unrelated batches run beside it.
+  const lines: object[] = [];
+  for (let round = 1; round <= 3; round++) {
+    lines.push({ kind: 'customer', id: 'x-c', firstName: `Round ${round}`, legalEntityIds: [`le-${round}`] });
+    lines.push({ kind: 'customer', id: `x-other-${round}` });
+    lines.push({ kind: 'itemAssignment', segmentId: 'imp-s1', type: 'PRODUCT', itemId: 'x-p', mixins: { round } });
+    lines.push({ kind: 'itemAssignment', segmentId: 'imp-s1', type: 'PRODUCT', itemId: `x-p-${round}` });
+    lines.push({ kind: 'customerAssignment', segmentId: 'imp-s2', customerId: 'x-c', mixins: { round } });
+    lines.push({ kind: 'product', id: `x-prd-${round}`, categoryIds: [`x-cat-${round}`] });
+  }
+  const file = writeFile('across.ndjson', lines);
+  expect(await runImport({ db: t.db, tenant: 'acme', files: [file], batchSize: 2 })).toMatchObject({
+    written: lines.length,
+    rejected: 0,
+  });
+  expect(await rows('customers', { id: 'x-c' }).first()).toMatchObject({ first_name: 'Round 3' });
+  expect((await rows('customer_legal_entities', { customer_id: 'x-c' })).map((r) => r.legal_entity_id)).toEqual(['le-3']);
+  const item = await rows('item_assignments', { item_id: 'x-p' });
+  expect(item.map((r) => [JSON.parse(r.mixins), Number(r.version)])).toEqual([[{ round: 3 }, 3]]);
+  // Rounds 1 and 2 share a batch (one row written), round 3 has the next one.
+  const member = await rows('customer_assignments', { customer_id: 'x-c', segment_id: 'imp-s2' });
+  expect(member.map((r) => [JSON.parse(r.mixins), Number(r.version)])).toEqual([[{ round: 3 }, 2]]);
+  expect(await rows('product_categories').where('product_id', 'like', 'x-prd-%')).toHaveLength(3);
+});

@@ -1,8 +1,20 @@
-import type { Knex } from 'knex';
 import type { Database } from '../../db/knex';
-import { type CategoryRow, toCategory } from '../catalog/catalog.repository';
+import { type CategoryRow, chunks, toCategory } from '../catalog/catalog.repository';
 import { type Membership, type SegmentRepository, validAt } from '../segments/segment.repository';
 import { type CategoryNodeRecord, type ItemMatch, MatchVia } from './storefront.type';
+
+/** The trees of a segment set, and the instants [from, to) over which they hold (treesOfSegments). */
+export interface BuiltTrees {
+  roots: CategoryNodeRecord[];
+  nodes: number;
+  /** Estimated heap bytes of the records. */
+  bytes: number;
+  from: number;
+  to: number;
+}
+
+/** Ids per statement: a whole match request (MAX_MATCH_ITEMS), well within SQLite's parameter limit. */
+const MATCH_CHUNK = 1000;
 
 interface MatchRow {
   product_id: string;
@@ -22,22 +34,145 @@ export class StorefrontRepository {
     private readonly segments: SegmentRepository,
   ) {}
 
-  /** Active segments of `siteCode` among `ids`: the match rule's segment set, as a subquery. */
-  private activeSegmentsOfSite(tenant: string, ids: readonly string[], siteCode: string, at: number): Knex.QueryBuilder {
+  /** Active segments of `siteCode` among `ids`: the match rule's segment set. */
+  private async activeSegmentsOfSite(tenant: string, ids: readonly string[], siteCode: string, at: number): Promise<string[]> {
     const qb = this.db
       .knex('segments as s')
       .select('s.id')
       .where('s.tenant', tenant)
-      .whereIn('s.id', ids as string[]);
+      .whereIn('s.id', [...new Set(ids)]);
     qb.where('s.site_code', siteCode);
     this.segments.activeCondition(qb, 's', at);
-    return qb;
+    const rows: { id: string }[] = await qb;
+    return rows.map((r) => r.id).sort();
+  }
+
+  /**
+   * item_assignments read by (tenant, type, item_id) — the item index — for the given items and
+   * segments: the rows read are the assignments of those items, whatever the segments' sizes.
+   * MariaDB otherwise starts from the segments (the primary key) and reads every assignment of
+   * each; the hint keeps the input-bounded plan (a 1,000-value list becomes a derived table,
+   * in_predicate_conversion_threshold, still probed through the item index).
+   */
+  private async assignedItems(
+    tenant: string,
+    type: 'PRODUCT' | 'CATEGORY',
+    itemIds: readonly string[],
+    segmentIds: readonly string[],
+    at: number,
+  ): Promise<{ item_id: string; segment_id: string }[]> {
+    const knex = this.db.knex;
+    const table =
+      this.db.dialect === 'mysql'
+        ? knex.raw('?? AS ?? FORCE INDEX (??)', ['item_assignments', 'ia', 'item_assign_tenant_item'])
+        : 'item_assignments as ia';
+    const out: { item_id: string; segment_id: string }[] = [];
+    for (const chunk of chunks(itemIds, MATCH_CHUNK)) {
+      const rows: { item_id: string; segment_id: string }[] = await validAt(
+        knex
+          .select('ia.item_id', 'ia.segment_id')
+          .from(table)
+          .where({ 'ia.tenant': tenant, 'ia.type': type })
+          .whereIn('ia.item_id', chunk)
+          .whereIn('ia.segment_id', segmentIds as string[]),
+        'ia',
+        at,
+      );
+      out.push(...rows);
+    }
+    return out;
+  }
+
+  /**
+   * (product, category, segment) for each category of the products, or ancestor of one, that has
+   * a CATEGORY assignment of one of `segmentIds` valid at `at`.
+   *
+   * Two statements per chunk, in parallel: the products' category links (by key), and one walk up
+   * from their categories over distinct nodes (UNION: a shared ancestor is visited once, a cycle
+   * ends) joined to each node's assignments through the item index. Products are mapped onto the
+   * walked nodes here. On MySQL/MariaDB the join order and the index are fixed (STRAIGHT_JOIN,
+   * FORCE INDEX): left to itself the optimizer starts from the segments and reads every CATEGORY
+   * assignment of each. As before, a linked or parent id the store lacks still counts (its own
+   * assignments match; the walk stops there).
+   */
+  private async viaCategories(
+    tenant: string,
+    products: readonly string[],
+    segmentIds: readonly string[],
+    at: number,
+  ): Promise<MatchRow[]> {
+    const knex = this.db.knex;
+    const mysql = this.db.dialect === 'mysql';
+    const out: MatchRow[] = [];
+    for (const chunk of chunks(products, MATCH_CHUNK)) {
+      const links: Promise<{ product_id: string; category_id: string }[]> = knex('product_categories')
+        .select('product_id', 'category_id')
+        .where('tenant', tenant)
+        .whereIn('product_id', chunk);
+      const walk = knex
+        .withRecursive('up', ['id', 'parent_id'], (q) => {
+          q.distinct('l.category_id', 'c.parent_id')
+            .from('product_categories as l')
+            .leftJoin('categories as c', (j) => j.on('c.tenant', 'l.tenant').andOn('c.id', 'l.category_id'))
+            .where('l.tenant', tenant)
+            .whereIn('l.product_id', chunk)
+            .union((u) => {
+              u.select('up.parent_id', 'c.parent_id')
+                .from('up')
+                .leftJoin('categories as c', (j) => j.on('c.id', 'up.parent_id').andOnVal('c.tenant', tenant))
+                .whereNotNull('up.parent_id');
+            });
+        })
+        .select(knex.raw(mysql ? 'STRAIGHT_JOIN ?? AS id' : '?? AS id', ['up.id']))
+        .select('up.parent_id', 'ia.segment_id')
+        .from('up');
+      const on = [
+        'ia.tenant = ?',
+        "ia.type = 'CATEGORY'",
+        'ia.item_id = up.id',
+        `ia.segment_id IN (${segmentIds.map(() => '?').join(', ')})`,
+        '(ia.validity_from IS NULL OR ia.validity_from <= ?)',
+        '(ia.validity_to IS NULL OR ia.validity_to > ?)',
+      ].join(' AND ');
+      walk.joinRaw(`LEFT JOIN item_assignments AS ia${mysql ? ' FORCE INDEX (item_assign_tenant_item)' : ''} ON ${on}`, [
+        tenant,
+        ...segmentIds,
+        at,
+        at,
+      ]);
+      const [linked, nodes] = await Promise.all([
+        links,
+        walk as unknown as Promise<{ id: string; parent_id: string | null; segment_id: string | null }[]>,
+      ]);
+      const parentOf = new Map<string, string | null>();
+      const segmentsOf = new Map<string, string[]>();
+      for (const n of nodes) {
+        parentOf.set(n.id, n.parent_id);
+        if (n.segment_id === null) continue;
+        const list = segmentsOf.get(n.id);
+        if (list) list.push(n.segment_id);
+        else segmentsOf.set(n.id, [n.segment_id]);
+      }
+      const pathSeen = new Map<string, Set<string>>();
+      for (const l of linked) {
+        let seen = pathSeen.get(l.product_id);
+        if (!seen) pathSeen.set(l.product_id, (seen = new Set()));
+        for (let c: string | null = l.category_id; c !== null && !seen.has(c); c = parentOf.get(c) ?? null) {
+          seen.add(c);
+          for (const segment_id of segmentsOf.get(c) ?? []) out.push({ product_id: l.product_id, category_id: c, segment_id });
+        }
+      }
+    }
+    return out;
   }
 
   /**
    * Products (in input order, each once) assigned to one of the given active segments of the
    * site, directly or through a category assignment of one of their categories or an ancestor.
-   * Two statements whatever the number of products. Assignments count while `at` ∈ [from, to).
+   * Assignments count while `at` ∈ [from, to). Driven by the input: the segment set (by key),
+   * then, in parallel, the products' assignments and the assignments of the products' categories
+   * and their ancestors — rows read grow with the products and their category paths, not with
+   * the segments' sizes.
    */
   async match(
     tenant: string,
@@ -48,40 +183,14 @@ export class StorefrontRepository {
   ): Promise<ItemMatch[]> {
     const products = [...new Set(productIds)];
     if (!products.length || !segmentIds.length) return [];
-    const knex = this.db.knex;
-    const direct: Promise<MatchRow[]> = validAt(
-      knex('item_assignments as ia')
-        .select('ia.item_id as product_id', knex.raw('NULL as category_id'), 'ia.segment_id')
-        .where({ 'ia.tenant': tenant, 'ia.type': 'PRODUCT' })
-        .whereIn('ia.item_id', products)
-        .whereIn('ia.segment_id', this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at)),
-      'ia',
-      at,
-    );
-    const viaCategory: Promise<MatchRow[]> = validAt(
-      knex
-        .withRecursive('pc', ['product_id', 'category_id'], (qb) => {
-          qb.select('product_id', 'category_id')
-            .from('product_categories')
-            .where('tenant', tenant)
-            .whereIn('product_id', products)
-            .union((u) => {
-              u.select('pc.product_id', 'c.parent_id')
-                .from('pc')
-                .join('categories as c', 'c.id', 'pc.category_id')
-                .where('c.tenant', tenant)
-                .whereNotNull('c.parent_id');
-            });
-        })
-        .select('pc.product_id', 'pc.category_id', 'ia.segment_id')
-        .from('pc')
-        .join('item_assignments as ia', 'ia.item_id', 'pc.category_id')
-        .where({ 'ia.tenant': tenant, 'ia.type': 'CATEGORY' })
-        .whereIn('ia.segment_id', this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at)),
-      'ia',
-      at,
-    );
-    const rows = [...(await direct), ...(await viaCategory)];
+    const segments = await this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at);
+    if (!segments.length) return [];
+    const [directRows, viaCategory] = await Promise.all([
+      this.assignedItems(tenant, 'PRODUCT', products, segments, at),
+      this.viaCategories(tenant, products, segments, at),
+    ]);
+    const direct: MatchRow[] = directRows.map((r) => ({ product_id: r.item_id, category_id: null, segment_id: r.segment_id }));
+    const rows = [...direct, ...viaCategory];
     const reasons = new Map<string, Map<string, { segmentId: string; via: MatchVia; categoryId: string | null }>>();
     for (const r of rows) {
       let m = reasons.get(r.product_id);
@@ -105,52 +214,112 @@ export class StorefrontRepository {
 
   /**
    * Category trees for a member's active segments: every CATEGORY-assigned category with its
-   * whole subtree (isSegmentAssigned true) and its ancestors (false). One statement. Segments
-   * active and assignments valid at `member.at` (now when unset) count.
+   * whole subtree (isSegmentAssigned true) and its ancestors (false). Segments active and
+   * assignments valid at `member.at` (now when unset) count. Uncached (see tree-cache.ts).
    */
   async categoryTrees(tenant: string, member: Membership, siteCode: string | undefined): Promise<CategoryNodeRecord[]> {
-    const knex = this.db.knex;
-    const segs = knex('segments as s')
+    const at = member.at ?? Date.now();
+    const segments = await this.treeSegments(tenant, member, siteCode, at);
+    return segments.length ? (await this.treesOfSegments(tenant, segments, at)).roots : [];
+  }
+
+  /** Active segments (ids, sorted) that `member` belongs to at `at`, of `siteCode` when given. */
+  async treeSegments(tenant: string, member: Membership, siteCode: string | undefined, at: number): Promise<string[]> {
+    const qb = this.db
+      .knex('segments as s')
       .select('s.id')
       .where('s.tenant', tenant)
       .whereIn('s.id', this.segments.memberSubquery(tenant, member));
-    if (siteCode !== undefined) segs.where('s.site_code', siteCode);
-    const at = member.at ?? Date.now();
-    this.segments.activeCondition(segs, 's', at);
-    const assigned = validAt(
-      knex('item_assignments').select('item_id').where({ tenant, type: 'CATEGORY' }).whereIn('segment_id', segs),
-      null,
-      at,
+    if (siteCode !== undefined) qb.where('s.site_code', siteCode);
+    this.segments.activeCondition(qb, 's', at);
+    const rows: { id: string }[] = await qb;
+    return rows.map((r) => r.id).sort(cmp);
+  }
+
+  /**
+   * The category trees of a set of segments at `at` (as categoryTrees answers them), and the
+   * interval [from, to) around `at` over which they stay the same: the latest validity bound of
+   * the set's CATEGORY assignments at or before `at` and the first one after it. Within it the
+   * same assignments are valid, so the trees are exact for any instant inside.
+   *
+   * Three reads by key, whatever the tree's size: the set's CATEGORY assignments (primary key
+   * range per segment), the tenant's (id, parent) pairs (an index-only scan), and the rows of
+   * the categories in the answer. Subtrees and ancestors are walked here, once per build.
+   */
+  async treesOfSegments(tenant: string, segmentIds: readonly string[], at: number): Promise<BuiltTrees> {
+    const knex = this.db.knex;
+    let from = -Infinity;
+    let to = Infinity;
+    const assigned = new Set<string>();
+    for (const chunk of chunks(segmentIds, MATCH_CHUNK)) {
+      const rows: { item_id: string; validity_from: number | string | null; validity_to: number | string | null }[] = await knex(
+        'item_assignments',
+      )
+        .select('item_id', 'validity_from', 'validity_to')
+        .where({ tenant, type: 'CATEGORY' })
+        .whereIn('segment_id', chunk);
+      for (const r of rows) {
+        const f = r.validity_from === null ? null : Number(r.validity_from);
+        const t = r.validity_to === null ? null : Number(r.validity_to);
+        for (const bound of [f, t]) {
+          if (bound === null) continue;
+          if (bound <= at) from = Math.max(from, bound);
+          else to = Math.min(to, bound);
+        }
+        if ((f === null || f <= at) && (t === null || t > at)) assigned.add(r.item_id);
+      }
+    }
+    if (!assigned.size) return { roots: [], nodes: 0, bytes: 0, from, to };
+    const pairs: { id: string; parent_id: string | null }[] = await knex('categories')
+      .select('id', 'parent_id')
+      .where('tenant', tenant);
+    const parentOf = new Map<string, string | null>();
+    const children = new Map<string, string[]>();
+    for (const p of pairs) {
+      parentOf.set(p.id, p.parent_id);
+      if (p.parent_id === null) continue;
+      const list = children.get(p.parent_id);
+      if (list) list.push(p.id);
+      else children.set(p.parent_id, [p.id]);
+    }
+    // Assigned categories that exist, and everything below them (isSegmentAssigned true).
+    const sub = new Set<string>();
+    const stack = [...assigned].filter((id) => parentOf.has(id));
+    while (stack.length) {
+      const id = stack.pop() as string;
+      if (sub.has(id)) continue;
+      sub.add(id);
+      for (const c of children.get(id) ?? []) if (!sub.has(c)) stack.push(c);
+    }
+    // Their ancestors that exist (false), up to a root or a parent the store lacks.
+    const wanted = new Set(sub);
+    for (const id of sub) {
+      let parent = parentOf.get(id) ?? null;
+      while (parent !== null && parentOf.has(parent) && !wanted.has(parent)) {
+        wanted.add(parent);
+        parent = parentOf.get(parent) ?? null;
+      }
+    }
+    const rows: CategoryRow[] = [];
+    if (wanted.size * 2 > pairs.length) {
+      // Most of the catalog: one scan of the tenant's categories beats thousands of keys.
+      for (const r of (await knex('categories').select('*').where('tenant', tenant)) as CategoryRow[]) {
+        if (wanted.has(r.id)) rows.push(r);
+      }
+    } else {
+      for (const chunk of chunks([...wanted], MATCH_CHUNK)) {
+        rows.push(...((await knex('categories').select('*').where('tenant', tenant).whereIn('id', chunk)) as CategoryRow[]));
+      }
+    }
+    let bytes = 0;
+    for (const r of rows) {
+      // A node's heap: the record and its maps (~400 bytes), twice the JSON texts it was parsed from.
+      bytes += 400 + 2 * ((r.name?.length ?? 0) + (r.description?.length ?? 0) + (r.slug?.length ?? 0) + (r.ecn?.length ?? 0));
+    }
+    const roots = buildForest(
+      rows.map((r) => ({ category: toCategory(r), isSegmentAssigned: sub.has(r.id), subcategories: [] })),
     );
-    const rows: (CategoryRow & { assigned: number | string })[] = await knex
-      .withRecursive('sub', ['id'], (qb) => {
-        qb.select('id')
-          .from('categories')
-          .where('tenant', tenant)
-          .whereIn('id', assigned)
-          .union((u) => {
-            u.select('c.id').from('categories as c').join('sub', 'c.parent_id', 'sub.id').where('c.tenant', tenant);
-          });
-      })
-      .withRecursive('anc', ['id', 'parent_id'], (qb) => {
-        qb.select('id', 'parent_id')
-          .from('categories')
-          .where('tenant', tenant)
-          .whereIn('id', knex.select('id').from('sub'))
-          .union((u) => {
-            u.select('c.id', 'c.parent_id')
-              .from('categories as c')
-              .join('anc', 'c.id', 'anc.parent_id')
-              .where('c.tenant', tenant);
-          });
-      })
-      .select('c.*', knex.raw('CASE WHEN c.id IN (SELECT id FROM sub) THEN 1 ELSE 0 END AS assigned'))
-      .from('categories as c')
-      .where('c.tenant', tenant)
-      .whereIn('c.id', knex.select('id').from('anc'));
-    return buildForest(
-      rows.map((r) => ({ category: toCategory(r), isSegmentAssigned: Number(r.assigned) === 1, subcategories: [] })),
-    );
+    return { roots, nodes: rows.length, bytes, from, to };
   }
 }
 

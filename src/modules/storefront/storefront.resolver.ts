@@ -1,16 +1,17 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { GraphQLDateTimeISO, GraphQLJSONObject } from 'graphql-scalars';
 import { SCOPE } from '../../auth/scopes';
-import { hasScope, requireScope } from '../../auth/viewer';
+import { requireScope } from '../../auth/viewer';
 import type { Context } from '../../graphql/context';
-import { BadInputError, ForbiddenError } from '../../errors';
+import { BadInputError } from '../../errors';
 import { pickLocalized } from '../../i18n/language';
-import { AT_DESCRIPTION as AT, instant, ownMembership } from '../segments/segment.access';
+import { AT_DESCRIPTION as AT, instant } from '../segments/segment.access';
 import { type LocalizedMap, Validity } from '../segments/segment.type';
 import { limits } from '../../limits';
 import { checkLength } from '../shared/input-limits';
 import { checkId } from '../shared/validate';
 import { CategoryNode, type CategoryNodeRecord, ItemMatch } from './storefront.type';
+import { treeRequest } from './tree-request';
 
 export const MAX_MATCH_ITEMS = 1000;
 
@@ -55,16 +56,7 @@ export class StorefrontResolver {
     @Arg('at', () => GraphQLDateTimeISO, { nullable: true, description: AT }) at: Date | undefined,
     @Ctx() ctx: Context,
   ): Promise<CategoryNodeRecord[]> {
-    const viewer = requireScope(ctx.viewer, SCOPE.readOwn, SCOPE.read);
-    const le = legalEntityId == null ? undefined : checkId(legalEntityId, 'legalEntityId');
-    let member;
-    if (customerId != null && customerId !== viewer.customerId) {
-      if (!hasScope(viewer, SCOPE.read)) throw new ForbiddenError('customerId needs the customersegment.segment_read scope.');
-      member = { customerId: checkId(customerId, 'customerId'), legalEntityId: le, at: instant(at) ?? ctx.now };
-    } else {
-      member = ownMembership(viewer, le, instant(at) ?? ctx.now);
-    }
-    return ctx.services.storefront.categoryTrees(viewer.tenant, member, siteCode ?? undefined);
+    return ctx.services.categoryTrees.trees(treeRequest(ctx, { siteCode, legalEntityId, customerId, at }));
   }
 
   @FieldResolver(() => ID)

@@ -1,4 +1,6 @@
+import { GraphQLDateTimeISO } from 'graphql-scalars';
 import { SCOPE } from '../../auth/scopes';
+import { treeRequest } from '../../modules/storefront/tree-request';
 import { BadInputError } from '../../errors';
 import { checkId, isPlainObject } from '../../modules/shared/validate';
 import { RestCategoryTreesDocument, RestMatchItemsDocument } from '../__generated__/operations';
@@ -47,5 +49,15 @@ export const storefrontRoutes: AnyRoute[] = [
       at: strParam(req, 'at'),
     }),
     respond: (data) => ({ status: 200, body: data.categoryTrees.map(categoryNodeBody) }),
+    // Kept built and serialized while exact (modules/storefront/tree-cache.ts), with an ETag.
+    cached: (ctx, v) =>
+      ctx.services.categoryTrees.rest(
+        treeRequest(ctx, {
+          siteCode: v.siteCode as string | undefined,
+          legalEntityId: v.legalEntityId as string | undefined,
+          at: v.at == null ? undefined : (GraphQLDateTimeISO.parseValue(v.at) as Date),
+        }),
+        ctx.lang,
+      ),
   }),
 ];

@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { Database } from '../../db/knex';
+import { readTenantVersion } from '../../db/tenant-version';
+import type { Language } from '../../graphql/context';
+import { pickLocalized } from '../../i18n/language';
+import { categoryNodeBody, type TreeNodeData } from '../../rest/bodies';
+import type { Membership } from '../segments/segment.repository';
+import type { BuiltTrees, StorefrontRepository } from './storefront.repository';
+import type { CategoryNodeRecord } from './storefront.type';
+
+/** A tree request, resolved: whose trees, of which site, as at which instant. */
+export interface TreeRequest {
+  tenant: string;
+  member: Membership;
+  siteCode: string | undefined;
+  at: number;
+}
+
+/** A REST answer of GET /segments/items/category-trees, serialized (UTF-8), with its entity tag. */
+export interface TreeReply {
+  etag: string;
+  body: Buffer;
+}
+
+interface Entry extends BuiltTrees {
+  /** The tenant's `category-tree` version the trees were built at. */
+  version: number;
+  /**
+   * Serialized REST answers by language preference (Accept-Language, normalized), as bytes: a
+   * kept answer is written to the socket as it is, not encoded again on every request.
+   */
+  bodies: Map<string, Buffer>;
+  bodyBytes: number;
+}
+
+/**
+ * GET /segments/items/category-trees nests subcategories 12 levels below a root (the GraphQL
+ * operation behind it, rest/operations/storefront.graphql, has no unbounded recursion): the
+ * serialized answer stops at the same depth.
+ */
+const REST_DEPTH = 13;
+
+const EMPTY = Buffer.from('[]');
+
+/** Part of every entity tag: a change in how answers are serialized changes them all. */
+const FORMAT = 'tree-1';
+
+/**
+ * Category trees, built once per (tenant, set of active segments) and kept while exact.
+ *
+ * A tree depends on the categories and on the set's CATEGORY assignments valid at the instant
+ * asked. Every write of those bumps the tenant's `category-tree` version in its own transaction
+ * (triggers, migrations/008_tree_versions.ts), so a kept tree is used only when:
+ *
+ * - the version it was built at is the stored one — one primary-key read per request, which is
+ *   what lets several instances keep their own caches with no messages between them; and
+ * - the instant asked lies in the interval its build found exact (between the validity bounds
+ *   of the set's assignments around the instant it was built for).
+ *
+ * The set itself (the member's active segments at that instant, of the site) is read on every
+ * request: memberships, segment status and validity never make a stale tree look current.
+ * No time-to-live decides anything. The REST answer is kept serialized per language next to the
+ * records, with an entity tag from tenant, version, set, interval, site and language. The cache
+ * is an LRU bounded by count and estimated bytes (limits.ts); concurrent misses of one tree at
+ * one version share one build.
+ */
+export class CategoryTreeCache {
+  private readonly entries: LRUCache<string, Entry> | undefined;
+  private readonly building = new Map<string, Promise<Entry>>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly repo: StorefrontRepository,
+    opts: { maxEntries: number; maxBytes: number },
+  ) {
+    this.entries =
+      opts.maxEntries > 0
+        ? new LRUCache<string, Entry>({
+            max: opts.maxEntries,
+            maxSize: opts.maxBytes,
+            sizeCalculation: (e) => Math.max(1, e.bytes + e.bodyBytes),
+          })
+        : undefined;
+  }
+
+  /** The trees (GraphQL's categoryTrees). */
+  async trees(req: TreeRequest): Promise<CategoryNodeRecord[]> {
+    const found = await this.entry(req);
+    return found ? found.entry.roots : [];
+  }
+
+  /** The REST answer, serialized, and its entity tag. */
+  async rest(req: TreeRequest, lang: Language): Promise<TreeReply> {
+    const langKey = JSON.stringify([lang.accept, lang.defaultLanguage]);
+    const found = await this.entry(req);
+    if (!found) return { etag: this.etag(req, 0, '', -Infinity, Infinity, langKey), body: EMPTY };
+    const { entry, key } = found;
+    const etag = this.etag(req, entry.version, key, entry.from, entry.to, langKey);
+    let body = entry.bodies.get(langKey);
+    if (body === undefined) {
+      body = Buffer.from(JSON.stringify(entry.roots.map((n) => restNode(n, lang, 1))), 'utf8');
+      entry.bodies.set(langKey, body);
+      entry.bodyBytes += body.length;
+      if (this.entries?.get(key) === entry) {
+        // Re-set so the LRU counts the new size (and drops the entry if it no longer fits).
+        this.entries.delete(key);
+        this.entries.set(key, entry);
+      }
+    }
+    return { etag, body };
+  }
+
+  /** Drops every kept tree (tests; the version makes this unnecessary for correctness). */
+  clear(): void {
+    this.entries?.clear();
+  }
+
+  private etag(req: TreeRequest, version: number, key: string, from: number, to: number, langKey: string): string {
+    const hash = createHash('sha256')
+      .update([FORMAT, req.tenant, version, key, from, to, req.siteCode ?? '\u0000', langKey].join('\u0001'))
+      .digest('base64url')
+      .slice(0, 32);
+    return `"${hash}"`;
+  }
+
+  /** The kept or freshly built trees for the request; undefined when it has no active segments. */
+  private async entry(req: TreeRequest): Promise<{ entry: Entry; key: string } | undefined> {
+    const [segments, version] = await Promise.all([
+      this.repo.treeSegments(req.tenant, req.member, req.siteCode, req.at),
+      readTenantVersion(this.db.knex, req.tenant, 'category-tree'),
+    ]);
+    if (!segments.length) return undefined;
+    const key = `${req.tenant}\u0000${segments.join('\u0000')}`;
+    const kept = this.entries?.get(key);
+    if (kept && kept.version === version && kept.from <= req.at && req.at < kept.to) return { entry: kept, key };
+    // One build per tree and version at a time; a request whose instant the shared build does
+    // not cover builds its own.
+    const flight = `${key}\u0001${version}`;
+    let build = this.building.get(flight);
+    if (!build) {
+      build = this.build(req, segments, version).finally(() => this.building.delete(flight));
+      this.building.set(flight, build);
+    }
+    let entry = await build;
+    if (!(entry.from <= req.at && req.at < entry.to)) entry = await this.build(req, segments, version);
+    const current = this.entries?.get(key);
+    // Keep the newest version's tree (a slow build must not replace a newer one).
+    if (this.entries && (!current || current.version <= entry.version)) this.entries.set(key, entry);
+    return { entry, key };
+  }
+
+  private async build(req: TreeRequest, segments: readonly string[], version: number): Promise<Entry> {
+    // The version is read before the trees: a write committed in between makes the entry look
+    // older than it is (a later miss), never newer.
+    const built = await this.repo.treesOfSegments(req.tenant, segments, req.at);
+    return { ...built, version, bodies: new Map(), bodyBytes: 0 };
+  }
+}
+
+/** A node as GET /segments/items/category-trees answers it: the GraphQL fields, then bodies.ts. */
+function restNode(n: CategoryNodeRecord, lang: Language, depth: number): Record<string, unknown> {
+  const c = n.category;
+  const data: TreeNodeData = {
+    id: c.id,
+    parentId: c.parentId,
+    code: c.code,
+    name: pickLocalized(c.name, lang.accept, lang.defaultLanguage),
+    localizedDescription: pickLocalized(c.description, lang.accept, lang.defaultLanguage),
+    localizedSlug: pickLocalized(c.slug, lang.accept, lang.defaultLanguage),
+    ecn: c.ecn,
+    validity: c.validity ? { from: c.validity.from?.toISOString() ?? null, to: c.validity.to?.toISOString() ?? null } : null,
+    position: c.position,
+    published: c.published,
+    isSegmentAssigned: n.isSegmentAssigned,
+    subcategories: [],
+  };
+  const body = categoryNodeBody(data);
+  if (depth < REST_DEPTH && n.subcategories.length) {
+    body.subcategories = n.subcategories.map((s) => restNode(s, lang, depth + 1));
+  }
+  return body;
+}

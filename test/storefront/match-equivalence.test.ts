@@ -1,0 +1,115 @@
+import { startTestApp, type TestApp } from '../helpers/app';
+
+/**
+ * match() against an oracle written from the rule itself, on a random catalog: a product
+ * matches a segment (active, of the site) directly, or through a CATEGORY assignment of one of
+ * its categories or an ancestor of one; assignments count while at ∈ [from, to). The oracle
+ * walks the rows in memory; the repository must give the same reasons in the same order.
+ */
+const T = 'acme';
+let t: TestApp;
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+beforeAll(async () => {
+  t = await startTestApp();
+});
+
+afterAll(async () => {
+  await t.close();
+});
+
+test('the same reasons as an in-memory oracle on a random catalog', async () => {
+  const rnd = prng(11);
+  const k = t.db.knex;
+  const NOW = Date.parse('2026-05-15T00:00:00Z');
+  const parent = new Map<string, string | null>();
+  const categories = Array.from({ length: 300 }, (_, i) => {
+    const id = `c${i}`;
+    const p = i < 10 ? null : `c${Math.floor(rnd() * i)}`;
+    parent.set(id, p);
+    return { tenant: T, id, parent_id: p, code: id, position: i, published: true };
+  });
+  for (let i = 0; i < categories.length; i += 100) await k('categories').insert(categories.slice(i, i + 100));
+  const links: { tenant: string; product_id: string; category_id: string }[] = [];
+  for (let i = 0; i < 400; i++) {
+    for (const c of new Set(Array.from({ length: Math.floor(rnd() * 3) }, () => `c${Math.floor(rnd() * 300)}`))) {
+      links.push({ tenant: T, product_id: `p${i}`, category_id: c });
+    }
+  }
+  for (let i = 0; i < links.length; i += 200) await k('product_categories').insert(links.slice(i, i + 200));
+  const segments = Array.from({ length: 10 }, (_, i) => ({
+    tenant: T,
+    id: `s${i}`,
+    name: JSON.stringify({ en: `s${i}` }),
+    status: i === 9 ? 'INACTIVE' : 'ACTIVE',
+    site_code: i === 8 ? 'outlet' : 'main',
+    version: 1,
+    created_at: 1,
+    modified_at: 1,
+  }));
+  await k('segments').insert(segments);
+  const bound = () => (rnd() < 0.7 ? null : NOW + Math.floor((rnd() - 0.5) * 1e9));
+  const seen = new Set<string>();
+  const assignments: Record<string, unknown>[] = [];
+  for (let i = 0; i < 1500; i++) {
+    const type = rnd() < 0.4 ? 'CATEGORY' : 'PRODUCT';
+    const item = type === 'CATEGORY' ? `c${Math.floor(rnd() * 300)}` : `p${Math.floor(rnd() * 400)}`;
+    const segment = `s${Math.floor(rnd() * 10)}`;
+    if (seen.has(`${segment}/${item}`)) continue;
+    seen.add(`${segment}/${item}`);
+    assignments.push({
+      tenant: T,
+      segment_id: segment,
+      type,
+      item_id: item,
+      assignment_type: 'MANUAL',
+      validity_from: bound(),
+      validity_to: bound(),
+      version: 1,
+      created_at: 1,
+      modified_at: 1,
+    });
+  }
+  for (let i = 0; i < assignments.length; i += 200) await k('item_assignments').insert(assignments.slice(i, i + 200));
+
+  const valid = (a: Record<string, unknown>) =>
+    (a.validity_from === null || (a.validity_from as number) <= NOW) &&
+    (a.validity_to === null || (a.validity_to as number) > NOW);
+  const asked = ['s0', 's1', 's2', 's3', 's4', 's5', 's8', 's9', 'nope'];
+  const live = new Set(segments.filter((s) => s.status === 'ACTIVE' && s.site_code === 'main').map((s) => s.id));
+  const products = [...Array.from({ length: 400 }, (_, i) => `p${(i * 7) % 400}`), 'p-unknown', 'p3'];
+  const oracle = [...new Set(products)].flatMap((productId) => {
+    const reasons: { segmentId: string; via: string; categoryId: string | null }[] = [];
+    for (const a of assignments) {
+      if (!asked.includes(a.segment_id as string) || !live.has(a.segment_id as string) || !valid(a)) continue;
+      if (a.type === 'PRODUCT' && a.item_id === productId)
+        reasons.push({ segmentId: a.segment_id as string, via: 'DIRECT', categoryId: null });
+    }
+    const path = new Set<string>();
+    for (const l of links.filter((x) => x.product_id === productId)) {
+      for (let c: string | null = l.category_id; c !== null && !path.has(c); c = parent.get(c) ?? null) path.add(c);
+    }
+    for (const a of assignments) {
+      if (!asked.includes(a.segment_id as string) || !live.has(a.segment_id as string) || !valid(a)) continue;
+      if (a.type === 'CATEGORY' && path.has(a.item_id as string)) {
+        reasons.push({ segmentId: a.segment_id as string, via: 'CATEGORY', categoryId: a.item_id as string });
+      }
+    }
+    const key = (r: (typeof reasons)[number]) => `${r.segmentId}\u0000${r.via}\u0000${r.categoryId ?? ''}`;
+    reasons.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    return reasons.length ? [{ productId, reasons }] : [];
+  });
+  expect(oracle.length).toBeGreaterThan(100);
+  const got = await t.services.storefront.match(T, 'main', asked, products, NOW);
+  expect(got).toEqual(oracle);
+});
