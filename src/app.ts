@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import cors from '@fastify/cors';
-import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { Config } from './config';
 import { createVerifier, KeySetUnavailableError, type TokenVerifier } from './auth/verifier';
 import { ensureDevSecret } from './auth/dev-secret';
@@ -10,6 +9,7 @@ import { UNAVAILABLE_RETRY_AFTER_S } from './db/errors';
 import { type Database, isReachable } from './db/knex';
 import { createApollo, MAX_TOKENS } from './graphql/apollo';
 import { documentTooDeep } from './graphql/document-depth';
+import { apolloHandler } from './graphql/fastify-handler';
 import { type Context, createContext, createServices, languageOf, type Services } from './graphql/context';
 import { getSchema } from './graphql/schema';
 import { mountRoutes } from './rest/adapter';
@@ -175,10 +175,9 @@ export async function buildApp({
       if (!message) return done();
       sendProblem(request, reply, { status: 400, message, code: 'GRAPHQL_PARSE_FAILED' });
     },
-    handler: fastifyApolloHandler<Context>(apollo, {
-      context: async (request) =>
-        createContext(services, request.viewer, languageOf(request.headers, config.defaultLanguage), request),
-    }),
+    handler: apolloHandler<Context>(apollo, async (request) =>
+      createContext(services, request.viewer, languageOf(request.headers, config.defaultLanguage), request),
+    ),
   });
 
   await registerDocs(app, config);
