@@ -278,7 +278,9 @@ async function main(): Promise<void> {
       '| --- | --- | --- | --- | --- | --- |',
       ...results.flatMap(report),
     ];
-    const out = [`${new Date().toISOString()} — ${machine(mariadb).join(', ')}`, '', method, '', ...table];
+    const defaultServer = path.join(__dirname, '..', 'src', 'server.js');
+    const build = values.server === defaultServer ? '' : ` — ours = ${values.server}`;
+    const out = [`${new Date().toISOString()} — ${machine(mariadb).join(', ')}${build}`, '', method, '', ...table];
     console.log(out.join('\n'));
     if (!values['no-write']) {
       const file = path.join(__dirname, '..', '..', 'bench', 'RESULTS.md');
