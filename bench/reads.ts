@@ -1,15 +1,30 @@
 /**
- * Read throughput against a baseline: a bare Fastify + mysql2 handler doing the same
- * primary-key read. Prints requests/s for each and our share of the baseline (targets: REST
- * 70 %, GraphQL 55 %). Loopback only, bounded in time.
+ * Read throughput against a baseline: a bare Fastify + mysql2 + jose handler doing the same
+ * primary-key read behind the same bearer token (bench/baseline-server.ts). Targets (access log
+ * on): REST `GET /segments/{id}` ≥ 0.75 of the baseline, GraphQL `segment(id)` ≥ 0.60.
  *
- *   npm run bench [-- --seconds 5 --rounds 3 --connections 20]   (BENCH_LOG_LEVEL=silent: no access log)
+ * Method: each server is its own process pinned to one core (`taskset -c`: the baseline on
+ * --baseline-cpu, ours on --ours-cpu, exchanged every other round unless --no-swap, since other
+ * load rarely falls on both cores alike); the load generator (autocannon, in this process) drives
+ * both AT THE SAME TIME, so whatever else the machine is doing falls on both alike. A round is
+ * `seconds` of baseline + REST together, then `seconds` of baseline + GraphQL together; each
+ * ratio is ours / the baseline running beside it, and the figures are the medians over rounds.
+ * The pass is made with the access log on (LOG_LEVEL=info, as shipped; stdout to /dev/null)
+ * and again with it off (LOG_LEVEL=silent), so the log's cost is visible. Also printed: each
+ * server's CPU time per request (from /proc), steadier than requests/s on shared cores.
+ * Results go to bench/RESULTS.md (with date, machine and method) unless --no-write.
+ *
+ *   npm run bench [-- --seconds 8 --rounds 5 --connections 32 --log both|on|off]
+ *     [--baseline-cpu 0 --ours-cpu 1] [--server path/to/another/build/src/server.js] [--no-write]
+ *   (BENCH_NODE_ARGS: extra node flags for our server, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof')
  *   (MYSQL_URL, default mysql://root@127.0.0.1:3306; a throwaway database is created and dropped)
  */
 import 'reflect-metadata';
-import { parseArgs } from 'node:util';
-import { type ChildProcess, fork } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import knexFactory from 'knex';
 import { ALL_SCOPES } from '../src/auth/scopes';
@@ -18,39 +33,74 @@ import { migrateLatest, openDatabase } from '../src/db/knex';
 
 const { values } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '5' },
-    rounds: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '20' },
+    seconds: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '32' },
+    log: { type: 'string', default: process.env.BENCH_LOG_LEVEL === 'silent' ? 'off' : 'both' },
+    'baseline-cpu': { type: 'string', default: '0' },
+    'ours-cpu': { type: 'string', default: String(Math.min(1, os.cpus().length - 1)) },
+    server: { type: 'string', default: path.join(__dirname, '..', 'src', 'server.js') },
+    'no-write': { type: 'boolean', default: false },
+    // Exchange the two servers' cores every round (taskset -p): other load on the machine
+    // rarely falls on both cores alike, and a fixed assignment turns that into a bias.
+    'no-swap': { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
-let seconds = Number(values.seconds);
+const seconds = Number(values.seconds);
 const connections = Number(values.connections);
+const passes = values.log === 'both' ? (['on', 'off'] as const) : values.log === 'off' ? (['off'] as const) : (['on'] as const);
+const baselineCpu = values['baseline-cpu'];
+const oursCpu = values['ours-cpu'];
 const base = (process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306').replace(/\/$/, '');
 const dbName = `csg_bench_${process.pid}`;
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
+const TARGET = { rest: 0.75, graphql: 0.6 };
 
-async function load2s(run: () => Promise<number>): Promise<void> {
-  const keep = seconds;
-  seconds = 2;
-  try {
-    await run();
-  } finally {
-    seconds = keep;
+interface Load {
+  url: string;
+  headers?: Record<string, string>;
+  method?: 'GET' | 'POST';
+  body?: string;
+}
+
+async function load(target: Load, duration: number): Promise<number> {
+  const result = await autocannon({ ...target, connections, duration });
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${target.url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   }
+  return result.requests.total / duration;
 }
 
-async function load(url: string, opts: { headers?: Record<string, string>; method?: 'GET' | 'POST'; body?: string }) {
-  const result = await autocannon({ url, connections, duration: seconds, ...opts });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.average;
+/** User + system CPU time of a process so far, in µs (Linux /proc; 0 elsewhere). */
+function cpuMicros(pid: number | undefined): number {
+  if (pid === undefined || process.platform !== 'linux') return 0;
+  // Fields 14 and 15 (utime, stime) after the parenthesised command name, in clock ticks.
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
 }
 
-/** Starts a server script in its own process and waits until it answers HTTP. */
-async function spawnServer(script: string, env: Record<string, string>): Promise<ChildProcess> {
-  const child = fork(script, [], { env: { ...process.env, ...env }, stdio: 'ignore' });
-  const port = env.PORT;
-  for (let i = 0; i < 100; i++) {
+/** Pins a running process, all its threads, to `cpu`. */
+function pin(child: ChildProcess, cpu: string): void {
+  if (child.pid !== undefined) execFileSync('taskset', ['-a', '-p', '-c', cpu, String(child.pid)], { stdio: 'ignore' });
+}
+
+/** Starts a server script pinned to one core, stdout/stderr to /dev/null, and waits until it answers HTTP. */
+async function startServer(
+  script: string,
+  cpu: string,
+  env: Record<string, string>,
+  port: number,
+  nodeArgs: string[] = [],
+): Promise<ChildProcess> {
+  const child = spawn('taskset', ['-c', cpu, process.execPath, ...nodeArgs, script], {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) break;
     try {
       await fetch(`http://127.0.0.1:${port}/`);
       return child;
@@ -59,16 +109,86 @@ async function spawnServer(script: string, env: Record<string, string>): Promise
     }
   }
   child.kill();
-  throw new Error(`${script} did not start`);
+  throw new Error(`${script} did not start on core ${cpu}`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+interface PairFigures {
+  baseline: number[];
+  ours: number[];
+  ratio: number[];
+  /** CPU µs per request, per round. */
+  baselineCpu: number[];
+  oursCpu: number[];
+}
+
+/** Baseline and ours driven at the same time; ratio of the same round. */
+async function pair(bare: ChildProcess, bareLoad: Load, ours: ChildProcess, ourLoad: Load, into: PairFigures): Promise<void> {
+  const c0 = [cpuMicros(bare.pid), cpuMicros(ours.pid)];
+  const [b, o] = await Promise.all([load(bareLoad, seconds), load(ourLoad, seconds)]);
+  const c1 = [cpuMicros(bare.pid), cpuMicros(ours.pid)];
+  into.baseline.push(b);
+  into.ours.push(o);
+  into.ratio.push(o / b);
+  into.baselineCpu.push((c1[0] - c0[0]) / (b * seconds));
+  into.oursCpu.push((c1[1] - c0[1]) / (o * seconds));
+}
+
+const emptyPair = (): PairFigures => ({ baseline: [], ours: [], ratio: [], baselineCpu: [], oursCpu: [] });
+
+interface PassFigures {
+  log: 'on' | 'off';
+  rest: PairFigures;
+  graphql: PairFigures;
+}
+
+function machine(mariadb: string): string[] {
+  const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+  let nproc = String(os.availableParallelism());
+  try {
+    nproc = execFileSync('nproc').toString().trim();
+  } catch {
+    // nproc missing: Node's count.
+  }
+  return [`nproc ${nproc}`, `CPU ${model}`, `Node ${process.version}`, `MariaDB ${mariadb}`, `${os.type()} ${os.release()}`];
+}
+
+function fmt(xs: number[], digits = 0): string {
+  return xs.map((x) => x.toFixed(digits)).join(' ');
+}
+
+function report(pass: PassFigures): string[] {
+  const lines: string[] = [];
+  const row = (name: string, p: PairFigures, target: number) => {
+    const ratio = median(p.ratio);
+    lines.push(
+      `| ${name} | ${pass.log} | **${ratio.toFixed(2)}** (rounds ${fmt(p.ratio, 2)}) | ${pass.log === 'on' ? `≥ ${target.toFixed(2)}` : '—'} | ` +
+        `${median(p.ours).toFixed(0)} / ${median(p.baseline).toFixed(0)} | ${median(p.oursCpu).toFixed(0)} / ${median(p.baselineCpu).toFixed(0)} |`,
+    );
+  };
+  row('REST `GET /segments/{id}`', pass.rest, TARGET.rest);
+  row('GraphQL `segment(id)`', pass.graphql, TARGET.graphql);
+  return lines;
 }
 
 async function main(): Promise<void> {
   const admin = knexFactory({ client: 'mysql2', connection: { uri: base } as never });
   await admin.raw(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  const [versionRows] = (await admin.raw('SELECT VERSION() AS v')) as [{ v: string }[]];
+  const mariadb = versionRows[0]?.v ?? 'unknown';
   await admin.destroy();
   const url = `${base}/${dbName}`;
   const db = openDatabase({ client: 'mysql', connection: url });
-  const children: ChildProcess[] = [];
+  const running: ChildProcess[] = [];
   try {
     await migrateLatest(db);
     const now = Date.now();
@@ -89,64 +209,88 @@ async function main(): Promise<void> {
     }));
     await db.knex('segments').insert(rows);
 
-    // Each server runs in a process of its own; the load generator stays here, so the figures
-    // compare the servers' own work rather than how they share one event loop with autocannon.
     const baselinePort = 4301;
     const ourPort = 4302;
-    const bare = await spawnServer(path.join(__dirname, 'baseline-server.js'), { MYSQL_DB_URL: url, PORT: String(baselinePort) });
-    const ours = await spawnServer(path.join(__dirname, '..', 'src', 'server.js'), {
-      DATABASE_URL: url,
-      PORT: String(ourPort),
-      NODE_ENV: 'production',
-      AUTH_JWT_SECRET: SECRET,
-      // Measured as it runs in production: with the access log (written to nowhere: stdio is
-      // ignored). BENCH_LOG_LEVEL=silent measures without it.
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-      // One client's token: production's rate limit would answer most of the run with 429s.
-      RATE_LIMIT: 'false',
-    });
-    const bareUrl = `http://127.0.0.1:${baselinePort}`;
-    children.push(bare, ours);
-    const ourUrl = `http://127.0.0.1:${ourPort}`;
     const token = await signToken(SECRET, { tenant: 'bench', scopes: [...ALL_SCOPES], expiresIn: '1h' });
     const auth = { authorization: `Bearer ${token}` };
-
-    const gqlBody = JSON.stringify({
-      query:
-        'query($id: ID!) { segment(id: $id) { id name description status siteCode mixins metadata { version createdAt modifiedAt } } }',
-      variables: { id: 'seg-500' },
-    });
-    const runs = {
-      baseline: () => load(`${bareUrl}/segments/seg-500`, {}),
-      rest: () => load(`${ourUrl}/customer-segment/bench/segments/seg-500`, { headers: auth }),
-      graphql: () =>
-        load(`${ourUrl}/graphql`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: gqlBody }),
+    const bareLoad: Load = { url: `http://127.0.0.1:${baselinePort}/segments/seg-500`, headers: auth };
+    const restLoad: Load = { url: `http://127.0.0.1:${ourPort}/customer-segment/bench/segments/seg-500`, headers: auth };
+    const gqlLoad: Load = {
+      url: `http://127.0.0.1:${ourPort}/graphql`,
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query:
+          'query($id: ID!) { segment(id: $id) { id name description status siteCode mixins metadata { version createdAt modifiedAt } } }',
+        variables: { id: 'seg-500' },
+      }),
     };
-    // Two cores are shared by the load generator, the servers and MariaDB, so one run is noisy:
-    // warm every server up, then interleave the runs and report medians.
-    for (const run of Object.values(runs)) await load2s(run);
-    const figures: Record<keyof typeof runs, number[]> = { baseline: [], rest: [], graphql: [] };
-    for (let round = 0; round < rounds; round++) {
-      for (const [name, run] of Object.entries(runs) as [keyof typeof runs, () => Promise<number>][])
-        figures[name].push(await run());
+
+    const bare = await startServer(path.join(__dirname, 'baseline-server.js'), baselineCpu, { MYSQL_DB_URL: url }, baselinePort);
+    running.push(bare);
+    const results: PassFigures[] = [];
+    for (const log of passes) {
+      const ours = await startServer(
+        values.server,
+        oursCpu,
+        {
+          DATABASE_URL: url,
+          NODE_ENV: 'production',
+          AUTH_JWT_SECRET: SECRET,
+          // As shipped: the access log at info, written (asynchronously) to stdout, which is /dev/null here.
+          LOG_LEVEL: log === 'on' ? 'info' : 'silent',
+          // One client's token: production's rate limit would answer most of the run with 429s.
+          RATE_LIMIT: 'false',
+        },
+        ourPort,
+        // e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles our server.
+        (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      );
+      running.push(ours);
+      // Warm-up: JIT, pools, caches, for both servers on both reads.
+      await Promise.all([load(bareLoad, 2), load(restLoad, 2)]);
+      await Promise.all([load(bareLoad, 2), load(gqlLoad, 2)]);
+      const pass: PassFigures = { log, rest: emptyPair(), graphql: emptyPair() };
+      for (let round = 0; round < rounds; round++) {
+        const swapped = !values['no-swap'] && round % 2 === 1;
+        pin(bare, swapped ? oursCpu : baselineCpu);
+        pin(ours, swapped ? baselineCpu : oursCpu);
+        await pair(bare, bareLoad, ours, restLoad, pass.rest);
+        await pair(bare, bareLoad, ours, gqlLoad, pass.graphql);
+        console.error(
+          `log ${log} round ${round + 1}/${rounds}: REST ${pass.rest.ratio[round].toFixed(2)}, GraphQL ${pass.graphql.ratio[round].toFixed(2)}`,
+        );
+      }
+      results.push(pass);
+      await stop(ours);
+      running.pop();
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    const baseline = median(figures.baseline);
-    const rest = median(figures.rest);
-    const gql = median(figures.graphql);
-    const pct = (x: number) => `${((100 * x) / baseline).toFixed(0)} %`;
-    console.log(`${seconds}s per run, ${rounds} interleaved rounds (medians), ${connections} connections, MariaDB`);
-    console.log(
-      `baseline (Fastify + mysql2)  ${baseline.toFixed(0)} req/s   runs: ${figures.baseline.map((x) => x.toFixed(0)).join(' ')}`,
-    );
-    console.log(
-      `REST GET /segments/{id}      ${rest.toFixed(0)} req/s  ${pct(rest)} of baseline (target 70 %)   runs: ${figures.rest.map((x) => x.toFixed(0)).join(' ')}`,
-    );
-    console.log(
-      `GraphQL segment(id)          ${gql.toFixed(0)} req/s  ${pct(gql)} of baseline (target 55 %)   runs: ${figures.graphql.map((x) => x.toFixed(0)).join(' ')}`,
-    );
+
+    const method =
+      `Both servers each pinned to one core (baseline \`taskset -c ${baselineCpu}\`, ours \`taskset -c ${oursCpu}\`` +
+      `${values['no-swap'] ? '' : ', the two exchanged every other round'}), ` +
+      `driven concurrently by autocannon from the bench process; ${rounds} rounds × ${seconds} s per read, ` +
+      `${connections} connections each; ratio = ours / baseline in the same round; medians of rounds. ` +
+      `Access log on = LOG_LEVEL=info (as shipped), stdout to /dev/null; off = LOG_LEVEL=silent. ` +
+      `Load generator, MariaDB and anything else on the machine share the cores with the servers.`;
+    const table = [
+      '| read | access log | ours / baseline (median) | target | req/s ours / baseline | CPU µs/req ours / baseline |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...results.flatMap(report),
+    ];
+    const defaultServer = path.join(__dirname, '..', 'src', 'server.js');
+    const build = values.server === defaultServer ? '' : ` — ours = ${values.server}`;
+    const out = [`${new Date().toISOString()} — ${machine(mariadb).join(', ')}${build}`, '', method, '', ...table];
+    console.log(out.join('\n'));
+    if (!values['no-write']) {
+      const file = path.join(__dirname, '..', '..', 'bench', 'RESULTS.md');
+      const header = '# Read throughput (`npm run bench`)\n\nbench/reads.ts writes this file; the newest run is on top.\n\n';
+      const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').replace(header, '') : '';
+      fs.writeFileSync(file, `${header}## ${out[0]}\n\n${out.slice(2).join('\n')}\n\n${old}`);
+      console.error(`written to ${path.relative(process.cwd(), file)}`);
+    }
   } finally {
-    for (const child of children) child.kill('SIGTERM');
+    for (const child of running) await stop(child);
     await db.knex.destroy().catch(() => undefined);
     const again = knexFactory({ client: 'mysql2', connection: { uri: base } as never });
     await again.raw(`DROP DATABASE IF EXISTS \`${dbName}\``);

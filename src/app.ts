@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import cors from '@fastify/cors';
-import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { Config } from './config';
 import { createVerifier, KeySetUnavailableError, type TokenVerifier } from './auth/verifier';
 import { ensureDevSecret } from './auth/dev-secret';
@@ -10,6 +9,7 @@ import { UNAVAILABLE_RETRY_AFTER_S } from './db/errors';
 import { type Database, isReachable } from './db/knex';
 import { createApollo, MAX_TOKENS } from './graphql/apollo';
 import { documentTooDeep } from './graphql/document-depth';
+import { apolloHandler } from './graphql/fastify-handler';
 import { type Context, createContext, createServices, languageOf, type Services } from './graphql/context';
 import { getSchema } from './graphql/schema';
 import { mountRoutes } from './rest/adapter';
@@ -125,10 +125,11 @@ export async function buildApp({
   registerTraceRoute(app);
   registerMetrics(app, { db, config: config.metrics, operationNames: config.limits.metricsOperationNames });
   registerAccessLog(app);
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
-  await registerSecurityHeaders(app);
+  registerSecurityHeaders(app);
   // Development and tests: any origin may call, so the hosted Apollo Sandbox can reach a local
   // server. Production serves no cross-origin browser calls, and pays for no CORS hook.
   if (config.env !== 'production') {
@@ -155,26 +156,28 @@ export async function buildApp({
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
     // The Sandbox landing page loads its code from Apollo's CDN: no CSP where it is served.
-    helmet: config.graphqlSandbox ? { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false } : undefined,
-    onRequest: async (request, reply) => {
+    config: config.graphqlSandbox ? { helmet: { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false } } : undefined,
+    // Hooks answer early by sending and not calling done() (Fastify's callback form: no promise per request).
+    onRequest: (request, reply, done) => {
       const failure = request.authFailure;
-      if (!failure) return;
+      if (!failure) return done();
       if (failure instanceof KeySetUnavailableError) {
         request.failure = failure;
         reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
-        return sendProblem(request, reply, { status: 503, message: failure.message });
+        sendProblem(request, reply, { status: 503, message: failure.message });
+        return;
       }
-      return sendProblem(request, reply, { status: 401, message: failure.message });
+      sendProblem(request, reply, { status: 401, message: failure.message });
     },
     // graphql-js parses recursively: a document nested deeper than the limit is refused unparsed.
-    preHandler: async (request, reply) => {
+    preHandler: (request, reply, done) => {
       const message = graphqlDocumentTooDeep(request);
-      if (message) return sendProblem(request, reply, { status: 400, message, code: 'GRAPHQL_PARSE_FAILED' });
+      if (!message) return done();
+      sendProblem(request, reply, { status: 400, message, code: 'GRAPHQL_PARSE_FAILED' });
     },
-    handler: fastifyApolloHandler<Context>(apollo, {
-      context: async (request) =>
-        createContext(services, request.viewer, languageOf(request.headers, config.defaultLanguage), request),
-    }),
+    handler: apolloHandler<Context>(apollo, async (request) =>
+      createContext(services, request.viewer, languageOf(request.headers, config.defaultLanguage), request),
+    ),
   });
 
   await registerDocs(app, config);

@@ -6,6 +6,12 @@ import type { Viewer } from './viewer';
 export interface TokenVerifier {
   /** Resolves the caller, or rejects with UnauthenticatedError ('invalid' | 'expired'). */
   verify(token: string): Promise<Viewer>;
+  /**
+   * The caller when this token was verified before and is still cached, without a promise
+   * (the hot path of every authenticated request); undefined when it must be verified. Throws
+   * UnauthenticatedError ('expired') like `verify` when the cached token has expired.
+   */
+  cached?(token: string): Viewer | undefined;
 }
 
 export interface VerifierOptions {
@@ -128,6 +134,9 @@ export function createVerifier(auth: VerifierOptions, tuning: VerifierTuning = {
   }
 
   return {
+    cached(token: string): Viewer | undefined {
+      return typeof token === 'string' && token !== '' ? fromCache(token) : undefined;
+    },
     async verify(token: string): Promise<Viewer> {
       if (typeof token !== 'string' || token === '') throw invalid();
       const cached = fromCache(token);

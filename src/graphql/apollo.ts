@@ -1,4 +1,4 @@
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type GraphQLRequestListener } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
@@ -25,22 +25,24 @@ export const MAX_TOKENS = 5000;
  * The schema has no subscriptions: asking for one is the client's mistake (400), which graphql-js
  * would only discover while executing, as an internal error.
  */
+const requireToken: GraphQLRequestListener<Context> = {
+  async didResolveOperation({ contextValue, document, operation }) {
+    if (operation?.operation === 'subscription') {
+      throw new GraphQLError('Subscriptions are not supported by this server', {
+        extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+      });
+    }
+    if (contextValue.viewer || !operation) return;
+    if (isIntrospectionOnly(document, operation)) return;
+    throw new GraphQLError('Invalid access token', {
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+    });
+  },
+};
+// Listeners here keep no per-request state: one object serves every request.
 const requireTokenPlugin: ApolloServerPlugin<Context> = {
   async requestDidStart() {
-    return {
-      async didResolveOperation({ contextValue, document, operation }) {
-        if (operation?.operation === 'subscription') {
-          throw new GraphQLError('Subscriptions are not supported by this server', {
-            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-          });
-        }
-        if (contextValue.viewer || !operation) return;
-        if (isIntrospectionOnly(document, operation)) return;
-        throw new GraphQLError('Invalid access token', {
-          extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-        });
-      },
-    };
+    return requireToken;
   },
 };
 
@@ -50,21 +52,22 @@ const requireTokenPlugin: ApolloServerPlugin<Context> = {
  * operation, tenant). The operation name is recorded for every log line of the request.
  */
 function serverErrorLogPlugin(log: FastifyInstance['log']): ApolloServerPlugin<Context> {
+  const listener: GraphQLRequestListener<Context> = {
+    async didResolveOperation({ contextValue, operationName }) {
+      if (contextValue.request) contextValue.request.graphqlOperation = operationName ?? '(anonymous)';
+    },
+    async didEncounterErrors({ contextValue, errors }) {
+      for (const error of errors) {
+        const cause = internalCause(error);
+        if (cause === undefined) continue;
+        if (contextValue.request) logServerError(contextValue.request, cause, 500);
+        else log.error({ err: cause }, 'server error');
+      }
+    },
+  };
   return {
     async requestDidStart() {
-      return {
-        async didResolveOperation({ contextValue, operationName }) {
-          if (contextValue.request) contextValue.request.graphqlOperation = operationName ?? '(anonymous)';
-        },
-        async didEncounterErrors({ contextValue, errors }) {
-          for (const error of errors) {
-            const cause = internalCause(error);
-            if (cause === undefined) continue;
-            if (contextValue.request) logServerError(contextValue.request, cause, 500);
-            else log.error({ err: cause }, 'server error');
-          }
-        },
-      };
+      return listener;
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import {
   type DocumentNode,
   getNamedType,
@@ -162,22 +162,24 @@ export function costLimitPlugin(schema: GraphQLSchema, maxRows: number, setting:
     if (cost === undefined) byOperation.set(key, (cost = operationRows(schema, estimator, document, operationName, variables)));
     return cost;
   };
+  // No per-request state: one listener serves every request.
+  const listener: GraphQLRequestListener<Context> = {
+    async didResolveOperation({ contextValue, document, operation, request }) {
+      // Without a viewer only introspection runs (requireTokenPlugin), and it costs nothing.
+      if (!operation || !contextValue.viewer) return;
+      // Variables are checked here, once for every operation, so that none runs unestimated
+      // and every variable error reads the same (graphql-js's words, not graphql-jit's).
+      const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, {
+        maxErrors: 1,
+      });
+      if (coerced.errors?.length) throw badInput(coerced.errors[0].message);
+      const cost = costOf(document, operation.name?.value, request.variables);
+      if (cost > maxRows) throw costError(cost, maxRows, setting);
+    },
+  };
   return {
     async requestDidStart() {
-      return {
-        async didResolveOperation({ contextValue, document, operation, request }) {
-          // Without a viewer only introspection runs (requireTokenPlugin), and it costs nothing.
-          if (!operation || !contextValue.viewer) return;
-          // Variables are checked here, once for every operation, so that none runs unestimated
-          // and every variable error reads the same (graphql-js's words, not graphql-jit's).
-          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, {
-            maxErrors: 1,
-          });
-          if (coerced.errors?.length) throw badInput(coerced.errors[0].message);
-          const cost = costOf(document, operation.name?.value, request.variables);
-          if (cost > maxRows) throw costError(cost, maxRows, setting);
-        },
-      };
+      return listener;
     },
   };
 }

@@ -7,7 +7,8 @@ import type { Services } from './context';
  * that follows no edge pays for none). Each batch function sends one query for its keys.
  */
 export class Loaders {
-  private cache = new Map<string, DataLoader<unknown, unknown>>();
+  /** Made on the first loader asked for: most reads follow no edge, or one. */
+  private cache: Map<string, DataLoader<unknown, unknown>> | undefined;
 
   constructor(
     private readonly services: Services,
@@ -23,6 +24,7 @@ export class Loaders {
     batch: (keys: readonly K[]) => Promise<V[]>,
     options?: DataLoader.Options<K, V, C>,
   ): DataLoader<K, V, C> {
+    this.cache ??= new Map();
     let l = this.cache.get(name) as DataLoader<K, V, C> | undefined;
     if (!l) {
       l = new DataLoader<K, V, C>(batch, { maxBatchSize: 1000, ...options });
@@ -31,7 +33,11 @@ export class Loaders {
     return l;
   }
 
+  private byId: DataLoader<string, SegmentRecord | null> | undefined;
+
+  /** The hottest loader (every by-id read), kept in a field of its own. */
   get segmentById(): DataLoader<string, SegmentRecord | null> {
-    return this.get('segmentById', (ids: readonly string[]) => this.services.segments.findByIds(this.tenant, ids));
+    this.byId ??= this.get('segmentById', (ids: readonly string[]) => this.services.segments.findByIds(this.tenant, ids));
+    return this.byId;
   }
 }

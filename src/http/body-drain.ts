@@ -48,10 +48,13 @@ export function drain(raw: IncomingMessage): Promise<boolean> {
  * `drain`). Node stops reading a request once its answer is sent, so draining has to come first.
  */
 export function registerBodyDrain(app: FastifyInstance): void {
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     const raw = request.raw;
-    if (raw.complete || raw.readableEnded) return payload;
-    if (!(await drain(raw))) reply.header('connection', 'close');
-    return payload;
+    // Callback form: the usual case (body read) costs no promise.
+    if (raw.complete || raw.readableEnded) return done(null, payload);
+    void drain(raw).then((ok) => {
+      if (!ok) reply.header('connection', 'close');
+      done(null, payload);
+    });
   });
 }

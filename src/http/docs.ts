@@ -41,7 +41,7 @@ export async function registerDocs(app: FastifyInstance, config: Config): Promis
   // Encapsulated: the relaxed CSP and the `swagger` decorator stay with the docs routes.
   await app.register(async (docs) => {
     docs.addHook('onRoute', (route) => {
-      // Read by @fastify/helmet per request; set here because the plugin adds its routes itself.
+      // Read by security.ts (once per route); set here because the plugin adds its routes itself.
       route.config = Object.assign({}, route.config, { helmet: { contentSecurityPolicy: DOCS_CSP } });
     });
     // Static mode: no routes are scanned; the UI is handed the document served at OPENAPI_JSON.

@@ -21,15 +21,31 @@ declare module 'fastify' {
 export function registerIdentify(app: FastifyInstance, verifier: TokenVerifier): void {
   app.decorateRequest('viewer', null);
   app.decorateRequest('authFailure', null);
-  app.addHook('onRequest', async (request) => {
+  // Callback form: a token verified before (cached by the verifier) costs no promise.
+  app.addHook('onRequest', (request, _reply, done) => {
     const header = request.headers.authorization;
-    if (header === undefined) return;
+    if (header === undefined) return done();
+    const refused = (e: unknown): void => {
+      if (e instanceof UnauthenticatedError || e instanceof KeySetUnavailableError) {
+        request.authFailure = e;
+        done();
+      } else done(e as Error);
+    };
+    let token: string | null;
     try {
-      const token = bearerToken(header);
-      if (token) request.viewer = await verifier.verify(token);
+      token = bearerToken(header);
+      if (!token) return done();
+      const viewer = verifier.cached?.(token);
+      if (viewer) {
+        request.viewer = viewer;
+        return done();
+      }
     } catch (e) {
-      if (e instanceof UnauthenticatedError || e instanceof KeySetUnavailableError) request.authFailure = e;
-      else throw e;
+      return refused(e);
     }
+    verifier.verify(token).then((viewer) => {
+      request.viewer = viewer;
+      done();
+    }, refused);
   });
 }

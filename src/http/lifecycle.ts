@@ -36,18 +36,20 @@ export function registerLifecycle(app: FastifyInstance): Lifecycle {
     sockets.set(socket, { busy: false, served: false });
     socket.once('close', () => sockets.delete(socket));
   });
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const state = sockets.get(request.raw.socket);
-    if (!state) return;
-    state.busy = true;
-    reply.raw.once('close', () => {
-      state.busy = false;
-      state.served = true;
-    });
+    if (state) {
+      state.busy = true;
+      reply.raw.once('close', () => {
+        state.busy = false;
+        state.served = true;
+      });
+    }
+    done();
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (draining) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
   return {
     get draining() {

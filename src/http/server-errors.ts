@@ -37,9 +37,11 @@ export function logServerError(request: FastifyRequest, cause: unknown, status: 
 export function registerServerErrorLog(app: FastifyInstance): void {
   app.decorateRequest('failure', null);
   app.decorateRequest('graphqlOperation', null);
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // A 503 from /health reports a state (draining, database down), not a failed request.
-    if (reply.statusCode < 500 || request.routeOptions?.url?.startsWith('/health')) return;
-    logServerError(request, request.failure ?? 'no cause recorded', reply.statusCode);
+    if (reply.statusCode >= 500 && !request.routeOptions?.url?.startsWith('/health')) {
+      logServerError(request, request.failure ?? 'no cause recorded', reply.statusCode);
+    }
+    done();
   });
 }

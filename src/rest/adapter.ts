@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, HTTPMethods } from 'fastify';
 import {
   GraphQLError,
   type GraphQLInputType,
@@ -182,12 +182,20 @@ export function mountRoutes(app: FastifyInstance, services: Services, schema: Gr
       method: row.method,
       url,
       // Before the body is read: a caller who may not call never gets a body parsed.
-      onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
+      // Callback form (no promise per request); a refusal is answered here and done() not called.
+      onRequest: (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+        let answer: HttpAnswer;
         try {
           authorize(request, row);
+          return done();
         } catch (e) {
-          return send(reply, fail(e));
+          try {
+            answer = fail(e);
+          } catch (unexpected) {
+            return done(unexpected as Error);
+          }
         }
+        send(reply, answer);
       },
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const req: RestRequest = {
