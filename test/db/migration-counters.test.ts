@@ -51,7 +51,8 @@ test('down, writes without triggers, up again: backfilled exactly, then maintain
   await k('customer_assignments').insert([row('s1', 'a'), row('s1', 'b'), row('s2', 'a')]);
   expect(await counters()).toEqual({ s1: [2, 0], s2: [1, 0] });
 
-  await k.migrate.down({ migrationSource });
+  // Undo migrations down to and including 007 (later ones, e.g. 008, come off first).
+  while (await k.schema.hasColumn('segments', 'customer_count')) await k.migrate.down({ migrationSource });
   expect(await k.schema.hasColumn('segments', 'customer_count')).toBe(false);
   await k('customer_assignments').insert([row('s1', 'c'), row('s2', 'b')]);
   await k('item_assignments').insert({
