@@ -29,7 +29,7 @@ import { type Database, migrateLatest, openDatabase } from '../src/db/knex';
 import { runImport } from '../src/import/import';
 import { SegmentRepository } from '../src/modules/segments/segment.repository';
 import { SegmentStatus } from '../src/modules/segments/segment.type';
-import { generateImport } from '../scripts/gen-import';
+import { generateImport, prng } from '../scripts/gen-import';
 import { BENCH_SECRET, client, rssMb, spawnServer } from './support';
 
 const TENANT = 'bench';
@@ -49,17 +49,6 @@ const { values } = parseArgs({
 const base = (process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306').replace(/\/$/, '');
 const connections = Number(values.connections);
 const seconds = Number(values.seconds);
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function build(db: Database, lines: number): Promise<void> {
   const have = (await db.knex('customers').where('tenant', TENANT).count({ n: '*' }).first()) as { n: number | string };
