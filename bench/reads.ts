@@ -1,6 +1,6 @@
 /**
  * Read throughput against a baseline: a bare Fastify + mysql2 + jose handler doing the same
- * primary-key read behind the same bearer token (bench/baseline-server.ts). Targets (access log
+ * primary-key read behind the same bearer token, verified per request (bench/baseline-server.ts). Targets (access log
  * on): REST `GET /segments/{id}` ≥ 0.75 of the baseline, GraphQL `segment(id)` ≥ 0.60.
  *
  * Method: each server is its own process pinned to one core (`taskset -c`: the baseline on
@@ -226,7 +226,12 @@ async function main(): Promise<void> {
       }),
     };
 
-    const bare = await startServer(path.join(__dirname, 'baseline-server.js'), baselineCpu, { MYSQL_DB_URL: url }, baselinePort);
+    const bare = await startServer(
+      path.join(__dirname, 'baseline-server.js'),
+      baselineCpu,
+      { MYSQL_DB_URL: url, AUTH_JWT_SECRET: SECRET },
+      baselinePort,
+    );
     running.push(bare);
     const results: PassFigures[] = [];
     for (const log of passes) {
