@@ -8,6 +8,8 @@ import {
   typeFromAST,
   validate,
 } from 'graphql';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Negotiator } from '@fastify/accept-negotiator';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { isTenant, TENANT_RULE } from '../auth/tenant';
 import { hasAnyScope, missingScopeMessage, type Viewer } from '../auth/viewer';
@@ -54,9 +56,17 @@ export interface RouteRow<TData = Record<string, unknown>, TVars = Record<string
   /**
    * The answer comes from a cache instead of running the operation (a GET): serialized, with
    * its entity tag. Authorization and variables are checked as for any row; a request whose
-   * If-None-Match names the tag gets 304 without a body.
+   * If-None-Match names the tag gets 304 without a body. With `gzip`, a client that accepts it
+   * gets those bytes (Content-Encoding: gzip) under a tag of their own.
    */
-  cached?: (ctx: Context, variables: Record<string, unknown>) => Promise<{ etag: string; body: Buffer }>;
+  cached?: (ctx: Context, variables: Record<string, unknown>) => Promise<CachedAnswer>;
+}
+
+/** A kept answer (RouteRow.cached): the serialized body, its entity tag, and its gzip form on demand. */
+export interface CachedAnswer {
+  etag: string;
+  body: Buffer;
+  gzip?: () => Promise<Buffer>;
 }
 
 // Rows are heterogeneous in their data/variable types; the table is typed per row by `route()`.
@@ -227,7 +237,12 @@ export function mountRoutes(app: FastifyInstance, services: Services, schema: Gr
 function send(reply: FastifyReply, answer: HttpAnswer): FastifyReply {
   if (answer.status >= 500) reply.request.failure = answer.cause;
   reply.code(answer.status);
-  if (answer.headers) reply.headers(answer.headers);
+  if (answer.headers) {
+    // Vary adds to what hooks set (CORS's Origin in development) rather than replacing it.
+    const vary = reply.getHeader('vary');
+    reply.headers(answer.headers);
+    if (vary !== undefined && answer.headers.vary) reply.header('vary', `${String(vary)}, ${answer.headers.vary}`);
+  }
   return answer.body === undefined ? reply.send() : reply.send(answer.body);
 }
 
@@ -240,13 +255,7 @@ async function handle(services: Services, p: Prepared, request: FastifyRequest, 
     const { variables, failed, positions } = checkVariables(p, row.variables(req) as Record<string, unknown>);
     const fields = row.keep ? parseFields(str(req.query.fields, 'fields')) : null;
     const contextValue = createContext(services, viewer, languageOf(req.headers, services.config.defaultLanguage), request);
-    if (row.cached) {
-      const { etag, body } = await row.cached(contextValue, variables);
-      // Clients may keep the answer and must revalidate it (If-None-Match) before using it.
-      const headers = { etag, 'cache-control': 'private, no-cache' };
-      if (etagMatches(req.headers['if-none-match'], etag)) return { status: 304, body: undefined, headers };
-      return { status: 200, body, headers: { ...headers, 'content-type': 'application/json; charset=utf-8' } };
-    }
+    if (row.cached) return await answerCached(await row.cached(contextValue, variables), req.headers);
     const result = await p.run(contextValue, variables);
     if (result.errors?.length) return answerForErrors(result.errors as readonly GraphQLError[]);
     const data = result.data as Record<string, unknown>;
@@ -263,6 +272,37 @@ async function handle(services: Services, p: Prepared, request: FastifyRequest, 
   } catch (e) {
     return fail(e);
   }
+}
+
+/**
+ * A kept answer: 304 when If-None-Match names its tag, else the bytes — gzip-compressed when the
+ * client accepts gzip and the answer has a gzip form. The two forms are different
+ * representations, so they carry different tags (`"…-gzip"`), and both vary on Accept-Encoding.
+ * Clients may keep the answer and must revalidate it before using it.
+ */
+async function answerCached(answer: CachedAnswer, headers: IncomingHttpHeaders): Promise<HttpAnswer> {
+  const zip = answer.gzip !== undefined && acceptsGzip(headers['accept-encoding']);
+  const etag = zip ? `${answer.etag.slice(0, -1)}-gzip"` : answer.etag;
+  const common = { etag, 'cache-control': 'private, no-cache', vary: 'accept-encoding' };
+  if (etagMatches(headers['if-none-match'], etag)) return { status: 304, body: undefined, headers: common };
+  const type = { ...common, 'content-type': 'application/json; charset=utf-8' };
+  if (zip) {
+    const zipped = await (answer.gzip as NonNullable<CachedAnswer['gzip']>)().catch(() => undefined);
+    if (zipped) return { status: 200, body: zipped, headers: { ...type, 'content-encoding': 'gzip' } };
+    // Compression failed (it is retried on the next request): this one goes out as it is.
+    return { status: 200, body: answer.body, headers: { ...type, etag: answer.etag } };
+  }
+  return { status: 200, body: answer.body, headers: type };
+}
+
+const encodings = new Negotiator({ supportedValues: ['gzip', 'identity'] });
+
+/** Whether Accept-Encoding prefers gzip to no encoding (RFC 9110 12.5.3; `gzip;q=0` refuses it). */
+function acceptsGzip(header: string | string[] | undefined): boolean {
+  if (header === undefined) return false;
+  const value = Array.isArray(header) ? header.join(', ') : header;
+  if (value.length > 1024) return false;
+  return encodings.negotiate(value) === 'gzip';
 }
 
 /** If-None-Match (RFC 9110 13.1.2, weak comparison): `*`, or a list of tags that names `etag`. */

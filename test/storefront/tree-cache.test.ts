@@ -1,6 +1,8 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
+import http from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import type { Knex } from 'knex';
 import { runImport } from '../../src/import/import';
 import { readTenantVersion } from '../../src/db/tenant-version';
@@ -176,6 +178,73 @@ describe('kept trees', () => {
       expect(res.errors).toBeUndefined();
       expect(rest.body).toEqual(res.data?.categoryTrees.map(categoryNodeBody));
     }
+  });
+});
+
+describe('compression', () => {
+  /** A GET over node:http, which (unlike fetch) neither asks for nor undoes an encoding. */
+  const raw = (url: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      http
+        .get(url, { headers }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }));
+        })
+        .on('error', reject);
+    });
+
+  test('a large kept answer goes gzip-compressed to a client that accepts it, under a tag of its own', async () => {
+    const k = t.db.knex;
+    // 60 categories under one root: an answer of several KiB.
+    await k('categories').insert([
+      cat('zip', 'z-root', null, 1),
+      ...Array.from({ length: 60 }, (_, i) => cat('zip', `z-${String(i).padStart(2, '0')}`, 'z-root', i, `Category ${i}`)),
+    ]);
+    const admin = await t.token({ tenant: 'zip' });
+    await ok(
+      t.rest('PUT', '/segments/all', { tenant: 'zip', token: admin, body: { name: 'all', siteCode: 'main', status: 'ACTIVE' } }),
+    );
+    await ok(t.rest('PUT', '/segments/all/customers/carol', { tenant: 'zip', token: admin }));
+    await ok(t.rest('PUT', '/segments/all/items/CATEGORY/z-root', { tenant: 'zip', token: admin }));
+    const url = `${base}/customer-segment/zip/segments/items/category-trees`;
+    const auth = { authorization: `Bearer ${await t.token({ tenant: 'zip', scopes: [SCOPE.readOwn], customerId: 'carol' })}` };
+
+    const plain = await raw(url, auth);
+    expect(plain.status).toBe(200);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body.length).toBeGreaterThan(4096);
+    expect(shape(JSON.parse(plain.body.toString()) as Node[])).toHaveLength(61);
+    expect(plain.headers.vary).toMatch(/accept-encoding/i);
+
+    const zipped = await raw(url, { ...auth, 'accept-encoding': 'br;q=1, gzip;q=0.8' });
+    expect(zipped.status).toBe(200);
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.vary).toMatch(/accept-encoding/i);
+    expect(zipped.body.length).toBeLessThan(plain.body.length / 3);
+    expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
+    expect(zipped.headers.etag).toMatch(/^"[\w-]+-gzip"$/);
+    expect(zipped.headers.etag).not.toBe(plain.headers.etag);
+
+    // Each form revalidates under its own tag; the other form's tag is another representation.
+    const etagZip = zipped.headers.etag as string;
+    const etagPlain = plain.headers.etag as string;
+    expect((await raw(url, { ...auth, 'accept-encoding': 'gzip', 'if-none-match': etagZip })).status).toBe(304);
+    expect((await raw(url, { ...auth, 'if-none-match': etagPlain })).status).toBe(304);
+    expect((await raw(url, { ...auth, 'if-none-match': etagZip })).status).toBe(200);
+    // Refused gzip, or no gzip offered: the plain bytes.
+    for (const refuse of ['gzip;q=0', 'br', 'identity']) {
+      const r = await raw(url, { ...auth, 'accept-encoding': refuse });
+      expect(r.headers['content-encoding']).toBeUndefined();
+      expect(r.body.equals(plain.body)).toBe(true);
+    }
+    // A small answer is not compressed.
+    const small = await raw(`${base}/customer-segment/acme/segments/items/category-trees`, {
+      authorization: `Bearer ${tokens['acme/alice']}`,
+      'accept-encoding': 'gzip',
+    });
+    expect(small.status).toBe(200);
+    expect(small.headers['content-encoding']).toBeUndefined();
   });
 });
 

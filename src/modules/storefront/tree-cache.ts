@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../../db/knex';
 import { readTenantVersion } from '../../db/tenant-version';
@@ -17,10 +19,26 @@ export interface TreeRequest {
   at: number;
 }
 
+const gzipAsync = promisify(gzipCallback);
+
+/** Answers smaller than this are not worth compressing. */
+const GZIP_MIN_BYTES = 1024;
+
 /** A REST answer of GET /segments/items/category-trees, serialized (UTF-8), with its entity tag. */
 export interface TreeReply {
   etag: string;
   body: Buffer;
+  /**
+   * The same bytes gzip-compressed, made once per kept answer (in libuv's thread pool, shared by
+   * concurrent requests) and kept beside it; absent for small answers.
+   */
+  gzip?: () => Promise<Buffer>;
+}
+
+/** A kept answer and, once a client has asked for it, its gzip form. */
+interface Body {
+  raw: Buffer;
+  gzip?: Promise<Buffer>;
 }
 
 interface Entry extends BuiltTrees {
@@ -30,7 +48,7 @@ interface Entry extends BuiltTrees {
    * Serialized REST answers by language preference (Accept-Language, normalized), as bytes: a
    * kept answer is written to the socket as it is, not encoded again on every request.
    */
-  bodies: Map<string, Buffer>;
+  bodies: Map<string, Body>;
   bodyBytes: number;
 }
 
@@ -99,16 +117,34 @@ export class CategoryTreeCache {
     const etag = this.etag(req, entry.version, key, entry.from, entry.to, langKey);
     let body = entry.bodies.get(langKey);
     if (body === undefined) {
-      body = Buffer.from(JSON.stringify(entry.roots.map((n) => restNode(n, lang, 1))), 'utf8');
+      body = { raw: Buffer.from(JSON.stringify(entry.roots.map((n) => restNode(n, lang, 1))), 'utf8') };
       entry.bodies.set(langKey, body);
-      entry.bodyBytes += body.length;
-      if (this.entries?.get(key) === entry) {
-        // Re-set so the LRU counts the new size (and drops the entry if it no longer fits).
-        this.entries.delete(key);
-        this.entries.set(key, entry);
-      }
+      this.grow(key, entry, body.raw.length);
     }
-    return { etag, body };
+    const kept = body;
+    if (kept.raw.length < GZIP_MIN_BYTES) return { etag, body: kept.raw };
+    const gzip = (): Promise<Buffer> => {
+      if (kept.gzip === undefined) {
+        kept.gzip = gzipAsync(kept.raw);
+        kept.gzip.then(
+          (zipped) => this.grow(key, entry, zipped.length),
+          // Not kept: the next request tries again (the caller answers this one uncompressed).
+          () => (kept.gzip = undefined),
+        );
+      }
+      return kept.gzip;
+    };
+    return { etag, body: kept.raw, gzip };
+  }
+
+  /** Counts `bytes` more of an entry's answers against the cache's bound (which may drop it). */
+  private grow(key: string, entry: Entry, bytes: number): void {
+    entry.bodyBytes += bytes;
+    if (this.entries?.get(key) === entry) {
+      // Re-set so the LRU counts the new size (and drops the entry if it no longer fits).
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+    }
   }
 
   /** Drops every kept tree (tests; the version makes this unnecessary for correctness). */
