@@ -30,6 +30,7 @@ import knexFactory from 'knex';
 import { ALL_SCOPES } from '../src/auth/scopes';
 import { signToken } from '../src/auth/token';
 import { migrateLatest, openDatabase } from '../src/db/knex';
+import { SERVER_NODE_ARGS } from './support';
 
 const { values } = parseArgs({
   options: {
@@ -249,7 +250,7 @@ async function main(): Promise<void> {
         },
         ourPort,
         // e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles our server.
-        (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+        [...SERVER_NODE_ARGS, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)],
       );
       running.push(ours);
       // Warm-up: JIT, pools, caches, for both servers on both reads.

@@ -403,6 +403,8 @@ async function measure(name: string, lines: number, port: number): Promise<Figur
       DATABASE_URL: `${base}/${name}`,
       RATE_LIMIT: 'false',
       METRICS_TOKEN,
+      // The access log on, as shipped (stdout is /dev/null).
+      LOG_LEVEL: 'info',
     });
     f.set('rssIdle', rssMb(server.pid as number));
     const origin = `http://127.0.0.1:${port}`;

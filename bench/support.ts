@@ -63,9 +63,13 @@ export async function benchDatabase(kind: 'mysql' | 'sqlite'): Promise<BenchData
 }
 
 /** Our server (dist/src/server.js) in its own process, answering HTTP on `port`. */
+/** The V8 flags `npm start` runs the server with (package.json, HEAP_LIMIT_MB's default). */
+export const SERVER_NODE_ARGS = ['--max-old-space-size=192'];
+
 export async function spawnServer(port: number, env: Record<string, string>): Promise<ChildProcess> {
   const script = path.join(__dirname, '..', 'src', 'server.js');
   const child = fork(script, [], {
+    execArgv: SERVER_NODE_ARGS,
     env: {
       ...process.env,
       NODE_ENV: 'production',
