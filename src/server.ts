@@ -29,7 +29,9 @@ async function main(): Promise<void> {
   console.log(`Customer segment service on ${base} (database: ${describeDatabase(cfg.db)})`);
   console.log(`  GraphQL  ${base}/graphql   REST  ${base}/customer-segment/{tenant}/segments`);
   console.log(`  REST docs ${base}/docs   contract  ${base}/customer-segment/openapi.json`);
-  console.log(`  V8 heap limit ${Math.round(getHeapStatistics().heap_size_limit / 1048576)} MB (npm start: old space HEAP_LIMIT_MB, default 192, + young generation)`);
+  console.log(
+    `  V8 heap limit ${Math.round(getHeapStatistics().heap_size_limit / 1048576)} MB (npm start: old space HEAP_LIMIT_MB, default 192, + young generation)`,
+  );
   if (cfg.auth.devSecret) {
     const secret = ensureDevSecret(cfg.dataDir);
     const token = await signToken(secret, { tenant: DEMO_TENANT, scopes: [...ALL_SCOPES], expiresIn: '30d' });
