@@ -1,4 +1,10 @@
-import { ApolloServer, type ApolloServerPlugin, type GraphQLRequestListener } from '@apollo/server';
+import {
+  ApolloServer,
+  type ApolloServerPlugin,
+  type GraphQLRequestContextDidEncounterErrors,
+  type GraphQLRequestContextDidResolveOperation,
+  type GraphQLRequestListener,
+} from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
@@ -8,14 +14,14 @@ import { type GraphQLFormattedError, GraphQLError } from 'graphql';
 import type { Config } from '../config';
 import { LIMIT_SPECS } from '../limits';
 import type { Context } from './context';
-import { costLimitPlugin } from './cost';
+import { costLimit } from './cost';
 import { boundedDocumentStore } from './document-store';
 import { formatGraphQLError, internalCause } from './format-error';
 import { logServerError } from '../http/server-errors';
 import { isIntrospectionOnly } from './introspection';
 import { jitGateway } from './jit';
 import { getSchema } from './schema';
-import { unavailablePlugin } from './unavailable-plugin';
+import { outageStatus } from './outage-status';
 
 /** Tokens one document may have: graphql-js stops parsing beyond it (a 400). */
 export const MAX_TOKENS = 5000;
@@ -25,44 +31,58 @@ export const MAX_TOKENS = 5000;
  * The schema has no subscriptions: asking for one is the client's mistake (400), which graphql-js
  * would only discover while executing, as an internal error.
  */
-const requireToken: GraphQLRequestListener<Context> = {
-  async didResolveOperation({ contextValue, document, operation }) {
-    if (operation?.operation === 'subscription') {
-      throw new GraphQLError('Subscriptions are not supported by this server', {
-        extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-      });
-    }
-    if (contextValue.viewer || !operation) return;
-    if (isIntrospectionOnly(document, operation)) return;
-    throw new GraphQLError('Invalid access token', {
-      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+function requireToken({ contextValue, document, operation }: GraphQLRequestContextDidResolveOperation<Context>): void {
+  if (operation?.operation === 'subscription') {
+    throw new GraphQLError('Subscriptions are not supported by this server', {
+      extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
     });
-  },
-};
-// Listeners here keep no per-request state: one object serves every request.
-const requireTokenPlugin: ApolloServerPlugin<Context> = {
-  async requestDidStart() {
-    return requireToken;
-  },
-};
+  }
+  if (contextValue.viewer || !operation) return;
+  if (isIntrospectionOnly(document, operation)) return;
+  throw new GraphQLError('Invalid access token', {
+    extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+  });
+}
 
 /**
  * GraphQL answers an internal error inside a 200 response, so the HTTP layer's 5xx log never
  * sees it: each one is logged here with its cause and the request it belongs to (id, route,
- * operation, tenant). The operation name is recorded for every log line of the request.
+ * operation, tenant).
  */
-function serverErrorLogPlugin(log: FastifyInstance['log']): ApolloServerPlugin<Context> {
+function logServerErrors(
+  log: FastifyInstance['log'],
+  { contextValue, errors }: GraphQLRequestContextDidEncounterErrors<Context>,
+): void {
+  for (const error of errors) {
+    const cause = internalCause(error);
+    if (cause === undefined) continue;
+    if (contextValue.request) logServerError(contextValue.request, cause, 500);
+    else log.error({ err: cause }, 'server error');
+  }
+}
+
+/**
+ * Everything this service does around an operation, as one plugin with one listener shared by
+ * every request (Apollo awaits each plugin's hooks per request; one listener is one promise per
+ * stage instead of one per concern). In order:
+ *
+ * - didResolveOperation: subscriptions and anonymous calls refused (requireToken); the operation
+ *   named on every log line of the request; the row cost checked (graphql/cost.ts);
+ * - didEncounterErrors: internal errors logged with their cause;
+ * - willSendResponse: an answer that is only an outage becomes a 503 (graphql/outage-status.ts).
+ */
+function servicePlugin(log: FastifyInstance['log'], checkCost: ReturnType<typeof costLimit>): ApolloServerPlugin<Context> {
   const listener: GraphQLRequestListener<Context> = {
-    async didResolveOperation({ contextValue, operationName }) {
-      if (contextValue.request) contextValue.request.graphqlOperation = operationName ?? '(anonymous)';
+    async didResolveOperation(request) {
+      requireToken(request);
+      if (request.contextValue.request) request.contextValue.request.graphqlOperation = request.operationName ?? '(anonymous)';
+      checkCost(request);
     },
-    async didEncounterErrors({ contextValue, errors }) {
-      for (const error of errors) {
-        const cause = internalCause(error);
-        if (cause === undefined) continue;
-        if (contextValue.request) logServerError(contextValue.request, cause, 500);
-        else log.error({ err: cause }, 'server error');
-      }
+    async didEncounterErrors(request) {
+      logServerErrors(log, request);
+    },
+    async willSendResponse(request) {
+      outageStatus(request);
     },
   };
   return {
@@ -111,11 +131,8 @@ export function createApollo(app: FastifyInstance, config: Config): ApolloServer
     formatError: (formatted: GraphQLFormattedError, error: unknown) => formatGraphQLError(formatted, error, config.debugErrors),
     plugins: [
       ...armor.plugins,
-      requireTokenPlugin,
-      serverErrorLogPlugin(app.log),
       // Config rather than limits(): each app (tests start several) has its own setting.
-      costLimitPlugin(schema, limits.graphqlMaxRows, LIMIT_SPECS.graphqlMaxRows.env),
-      unavailablePlugin,
+      servicePlugin(app.log, costLimit(schema, limits.graphqlMaxRows, LIMIT_SPECS.graphqlMaxRows.env)),
       fastifyApolloDrainPlugin(app),
       // We send no cache hints; the default cache-control plugin would wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),

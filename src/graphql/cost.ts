@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import type { GraphQLRequestContextDidResolveOperation } from '@apollo/server';
 import {
   type DocumentNode,
   getNamedType,
@@ -147,7 +147,11 @@ export function costDependsOnVariables(document: DocumentNode): boolean {
  * Apollo's store hands a repeated query the same DocumentNode, so the WeakMap is bounded by
  * that store.
  */
-export function costLimitPlugin(schema: GraphQLSchema, maxRows: number, setting: string): ApolloServerPlugin<Context> {
+export function costLimit(
+  schema: GraphQLSchema,
+  maxRows: number,
+  setting: string,
+): (request: GraphQLRequestContextDidResolveOperation<Context>) => void {
   const estimator = rowEstimator(schema);
   const fixed = new WeakMap<DocumentNode, Map<string, number> | null>();
   const costOf = (document: DocumentNode, operationName: string | undefined, variables?: Record<string, unknown>) => {
@@ -162,24 +166,17 @@ export function costLimitPlugin(schema: GraphQLSchema, maxRows: number, setting:
     if (cost === undefined) byOperation.set(key, (cost = operationRows(schema, estimator, document, operationName, variables)));
     return cost;
   };
-  // No per-request state: one listener serves every request.
-  const listener: GraphQLRequestListener<Context> = {
-    async didResolveOperation({ contextValue, document, operation, request }) {
-      // Without a viewer only introspection runs (requireTokenPlugin), and it costs nothing.
-      if (!operation || !contextValue.viewer) return;
-      // Variables are checked here, once for every operation, so that none runs unestimated
-      // and every variable error reads the same (graphql-js's words, not graphql-jit's).
-      const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, {
-        maxErrors: 1,
-      });
-      if (coerced.errors?.length) throw badInput(coerced.errors[0].message);
-      const cost = costOf(document, operation.name?.value, request.variables);
-      if (cost > maxRows) throw costError(cost, maxRows, setting);
-    },
-  };
-  return {
-    async requestDidStart() {
-      return listener;
-    },
+  // No per-request state: one check serves every request (graphql/apollo.ts calls it).
+  return ({ contextValue, document, operation, request }) => {
+    // Without a viewer only introspection runs (requireToken), and it costs nothing.
+    if (!operation || !contextValue.viewer) return;
+    // Variables are checked here, once for every operation, so that none runs unestimated
+    // and every variable error reads the same (graphql-js's words, not graphql-jit's).
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, {
+      maxErrors: 1,
+    });
+    if (coerced.errors?.length) throw badInput(coerced.errors[0].message);
+    const cost = costOf(document, operation.name?.value, request.variables);
+    if (cost > maxRows) throw costError(cost, maxRows, setting);
   };
 }

@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import type { GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { UNAVAILABLE_RETRY_AFTER_S } from '../db/errors';
 import type { Context } from './context';
@@ -11,17 +11,8 @@ import { isOutage } from './format-error';
  * client retry policies see an outage for what it is. A response with any other error stays as
  * GraphQL would have it.
  */
-const listener: GraphQLRequestListener<Context> = {
-  async willSendResponse({ errors, response }) {
-    if (!errors?.length || !errors.every((e) => isOutage(unwrapResolverError(e)))) return;
-    response.http.status = 503;
-    response.http.headers.set('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
-  },
-};
-
-// Stateless, so one listener serves every request (nothing allocated per request).
-export const unavailablePlugin: ApolloServerPlugin<Context> = {
-  async requestDidStart() {
-    return listener;
-  },
-};
+export function outageStatus({ errors, response }: GraphQLRequestContextWillSendResponse<Context>): void {
+  if (!errors?.length || !errors.every((e) => isOutage(unwrapResolverError(e)))) return;
+  response.http.status = 503;
+  response.http.headers.set('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
+}
