@@ -4,7 +4,9 @@ import { startTestApp, type TestApp } from '../helpers/app';
  * match() against an oracle written from the rule itself, on a random catalog: a product
  * matches a segment (active, of the site) directly, or through a CATEGORY assignment of one of
  * its categories or an ancestor of one; assignments count while at ∈ [from, to). The oracle
- * walks the rows in memory; the repository must give the same reasons in the same order.
+ * walks the rows in memory; the repository must give the same reasons in the same order, and
+ * the ids-only answer (matchingProducts: POST /segments/match, matchItems without reasons) the
+ * same products.
  */
 const T = 'acme';
 let t: TestApp;
@@ -112,4 +114,75 @@ test('the same reasons as an in-memory oracle on a random catalog', async () => 
   expect(oracle.length).toBeGreaterThan(100);
   const got = await t.services.storefront.match(T, 'main', asked, products, NOW);
   expect(got).toEqual(oracle);
+
+  const ids = oracle.map((m) => m.productId);
+  expect(await t.services.storefront.matchingProducts(T, 'main', asked, products, NOW)).toEqual(ids);
+  const at = new Date(NOW).toISOString();
+  const rest = await t.rest('POST', `/segments/match?at=${at}`, {
+    body: { siteCode: 'main', segmentIds: asked, items: products.map((id) => ({ id })) },
+  });
+  expect(rest.statusCode).toBe(200);
+  expect(rest.json()).toEqual(ids.map((id) => ({ id })));
+  // Without reasons (through a fragment too), and with them: the same products.
+  const head =
+    'query M($s: [ID!]!, $p: [ID!]!, $at: DateTimeISO) { matchItems(siteCode: "main", segmentIds: $s, productIds: $p, at: $at)';
+  const query = (text: string) => t.gql<{ matchItems: { productId: string }[] }>(text, { s: asked, p: products, at });
+  const idsOnly = await query(`${head} { productId } }`);
+  expect(idsOnly.data?.matchItems.map((m) => m.productId)).toEqual(ids);
+  const withReasons = await query(`${head} { productId ...R } } fragment R on ItemMatch { reasons { segmentId } }`);
+  expect(withReasons.data?.matchItems).toEqual(
+    oracle.map((m) => ({ productId: m.productId, reasons: m.reasons.map((r) => ({ segmentId: r.segmentId })) })),
+  );
+});
+
+test('ids only: a stray cycle ends, a linked or parent id the store lacks still counts', async () => {
+  const k = t.db.knex;
+  const C = 'cyc';
+  const NOW = Date.parse('2026-05-15T00:00:00Z');
+  // a → b → a (a cycle), b assigned nowhere; x → ghost-parent (absent), ghost-parent assigned;
+  // a product linked to ghost-linked (absent from categories), which is assigned.
+  await k('categories').insert(
+    [
+      ['a', 'b'],
+      ['b', 'a'],
+      ['x', 'ghost-parent'],
+      ['y', null],
+    ].map(([id, parent_id], i) => ({ tenant: C, id, parent_id, code: id, position: i, published: true })),
+  );
+  await k('product_categories').insert(
+    [
+      ['p-cycle', 'a'],
+      ['p-ghost-parent', 'x'],
+      ['p-ghost-linked', 'ghost-linked'],
+      ['p-cycle-and-y', 'b'],
+      ['p-cycle-and-y', 'y'],
+    ].map(([product_id, category_id]) => ({ tenant: C, product_id, category_id })),
+  );
+  await k('segments').insert({
+    tenant: C,
+    id: 's',
+    name: JSON.stringify({ en: 's' }),
+    status: 'ACTIVE',
+    site_code: 'main',
+    version: 1,
+    created_at: 1,
+    modified_at: 1,
+  });
+  await k('item_assignments').insert(
+    ['ghost-parent', 'ghost-linked', 'y'].map((item_id) => ({
+      tenant: C,
+      segment_id: 's',
+      type: 'CATEGORY',
+      item_id,
+      assignment_type: 'MANUAL',
+      version: 1,
+      created_at: 1,
+      modified_at: 1,
+    })),
+  );
+  const products = ['p-cycle', 'p-ghost-parent', 'p-ghost-linked', 'p-cycle-and-y'];
+  const full = await t.services.storefront.match(C, 'main', ['s'], products, NOW);
+  const ids = await t.services.storefront.matchingProducts(C, 'main', ['s'], products, NOW);
+  expect(ids).toEqual(['p-ghost-parent', 'p-ghost-linked', 'p-cycle-and-y']);
+  expect(ids).toEqual(full.map((m) => m.productId));
 });
