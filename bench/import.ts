@@ -9,9 +9,8 @@ import knexFactory from 'knex';
 import type { DbConfig } from '../src/config';
 import { type Database, migrateLatest, openDatabase } from '../src/db/knex';
 import { runImport } from '../src/import/import';
-import { SegmentRepository } from '../src/modules/segments/segment.repository';
-import { SegmentStatus } from '../src/modules/segments/segment.type';
 import { generateImport } from '../scripts/gen-import';
+import { createPlainSegments } from './support';
 
 /**
  * Import throughput: generates an N-line NDJSON file (scripts/gen-import.ts), imports it into a
@@ -121,23 +120,7 @@ async function benchOne(
     await migrateLatest(db);
     // Start clean when pointed at an existing database.
     for (const table of [...TABLES, 'segments']) await db.knex(table).where('tenant', TENANT).delete();
-    await new SegmentRepository(db, false).createMany(
-      TENANT,
-      SEGMENTS.map((id) => ({
-        id,
-        name: { en: id },
-        description: null,
-        validityFrom: null,
-        validityTo: null,
-        status: SegmentStatus.ACTIVE,
-        siteCode: 'main',
-        mixins: null,
-        metadataMixins: null,
-        customerRule: null,
-        itemRule: null,
-        ruleUsesNow: false,
-      })),
-    );
+    await createPlainSegments(db, TENANT, SEGMENTS);
     for (const pass of ['first import', 're-import']) {
       const started = process.hrtime.bigint();
       const summary = await runImport({ db, tenant: TENANT, files: [file], batchSize });

@@ -27,10 +27,8 @@ import { ALL_SCOPES, SCOPE } from '../src/auth/scopes';
 import { signToken } from '../src/auth/token';
 import { type Database, migrateLatest, openDatabase } from '../src/db/knex';
 import { runImport } from '../src/import/import';
-import { SegmentRepository } from '../src/modules/segments/segment.repository';
-import { SegmentStatus } from '../src/modules/segments/segment.type';
 import { generateImport, prng } from '../scripts/gen-import';
-import { BENCH_SECRET, client, rssMb, spawnServer } from './support';
+import { BENCH_SECRET, client, createPlainSegments, rssMb, spawnServer } from './support';
 
 const TENANT = 'bench';
 const SEGMENTS = Array.from({ length: 20 }, (_, i) => `seg-${String(i).padStart(2, '0')}`);
@@ -56,23 +54,7 @@ async function build(db: Database, lines: number): Promise<void> {
     console.log(`  reusing the tenant already in the database`);
     return;
   }
-  await new SegmentRepository(db, false).createMany(
-    TENANT,
-    SEGMENTS.map((id) => ({
-      id,
-      name: { en: id },
-      description: null,
-      validityFrom: null,
-      validityTo: null,
-      status: SegmentStatus.ACTIVE,
-      siteCode: 'main',
-      mixins: null,
-      metadataMixins: null,
-      customerRule: null,
-      itemRule: null,
-      ruleUsesNow: false,
-    })),
-  );
+  await createPlainSegments(db, TENANT, SEGMENTS);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-storefront-'));
   try {
     const file = path.join(dir, 'import.ndjson');

@@ -13,6 +13,9 @@ import { randomBytes } from 'node:crypto';
 import knexFactory from 'knex';
 import type { DbConfig } from '../src/config';
 import { type Database, migrateLatest, openDatabase } from '../src/db/knex';
+import { SegmentRepository } from '../src/modules/segments/segment.repository';
+import type { SegmentDraft } from '../src/modules/segments/segment.validation';
+import { SegmentStatus } from '../src/modules/segments/segment.type';
 
 export const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
 
@@ -137,4 +140,27 @@ export function client(origin: string, connections: number) {
       send('POST', '/graphql', { ...headers, 'content-type': 'application/json' }, JSON.stringify({ query, variables })),
     close: () => agent.destroy(),
   };
+}
+
+/** A plain segment of the benches' tenants: active, site `main`, its id as its name, no rules. */
+export function plainSegment(id: string): SegmentDraft {
+  return {
+    id,
+    name: { en: id },
+    description: null,
+    validityFrom: null,
+    validityTo: null,
+    status: SegmentStatus.ACTIVE,
+    siteCode: 'main',
+    mixins: null,
+    metadataMixins: null,
+    customerRule: null,
+    itemRule: null,
+    ruleUsesNow: false,
+  };
+}
+
+/** Creates plain segments (plainSegment) through the repository, as the API would. */
+export async function createPlainSegments(db: Database, tenant: string, ids: readonly string[]): Promise<void> {
+  await new SegmentRepository(db, false).createMany(tenant, ids.map(plainSegment));
 }
