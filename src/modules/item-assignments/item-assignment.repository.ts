@@ -34,6 +34,17 @@ export const itemAssignmentFields = makeResolver({
 
 /** Without `sort`, and after it: a stable order (creation time, then the key). */
 const TIEBREAK = ['ia.created_at', 'ia.segment_id', 'ia.type', 'ia.item_id'];
+/**
+ * The same order within one segment, where segment_id is fixed by the WHERE. Left in the ORDER
+ * BY, MariaDB 10.11 does not always see that the column is constant (it depends on the
+ * connection's character set: not over a utf8mb4 connection like mysql2's, whatever its
+ * collation; over the mysql client's utf8mb3 it does), stops reading
+ * item_assign_tenant_segment_page in order, and reads and filesorts every assignment of the
+ * segment instead.
+ */
+const SEGMENT_TIEBREAK = TIEBREAK.filter((c) => c !== 'ia.segment_id');
+
+const tiebreakOf = (f: ItemAssignmentFilter): string[] => (f.segmentIds?.length === 1 ? SEGMENT_TIEBREAK : TIEBREAK);
 
 /** Conditions on the segment an item belongs to: what cross-segment listings and read_own filter on. */
 export interface SegmentScope {
@@ -144,8 +155,9 @@ export class ItemAssignmentRepository {
    * rows. OFFSET skips index entries instead of rows; order and OFFSET semantics unchanged.
    */
   async list(tenant: string, filter: ItemAssignmentFilter, sort: SortKey[], paging: Paging): Promise<ItemAssignmentRecord[]> {
+    const tiebreak = tiebreakOf(filter);
     const keys = this.filtered(tenant, filter).select(PK.map((c) => `ia.${c}`));
-    applySort(keys, sort, TIEBREAK);
+    applySort(keys, sort, tiebreak);
     keys.limit(paging.pageSize).offset(paging.offset);
     const qb = this.db.knex
       .select('ia.*')
@@ -153,7 +165,7 @@ export class ItemAssignmentRepository {
       .join('item_assignments as ia', (j) => {
         for (const c of PK) j.on(`ia.${c}`, '=', `k.${c}`);
       });
-    applySort(qb, sort, TIEBREAK);
+    applySort(qb, sort, tiebreak);
     const rows: ItemAssignmentRow[] = await qb;
     return rows.map(toItemAssignmentRecord);
   }
@@ -187,7 +199,7 @@ export class ItemAssignmentRepository {
     for (const ids of armChunks(segmentIds)) {
       const arms = ids.map((id, i) => {
         const arm = this.filtered(tenant, { ...filter, segmentIds: [id] }).select('ia.*');
-        applySort(arm, sort, TIEBREAK);
+        applySort(arm, sort, SEGMENT_TIEBREAK);
         return this.db.knex.select('*').from(arm.limit(paging.pageSize).offset(paging.offset).as(`p${i}`));
       });
       const [first, ...rest] = arms;
@@ -218,7 +230,8 @@ export class ItemAssignmentRepository {
 
   private filtered(tenant: string, f: ItemAssignmentFilter): Knex.QueryBuilder {
     const qb = this.db.knex('item_assignments as ia').where('ia.tenant', tenant);
-    if (f.segmentIds) qb.whereIn('ia.segment_id', f.segmentIds as string[]);
+    if (f.segmentIds?.length === 1) qb.where('ia.segment_id', f.segmentIds[0]);
+    else if (f.segmentIds) qb.whereIn('ia.segment_id', f.segmentIds as string[]);
     if (f.type) qb.where('ia.type', f.type);
     if (f.segments) {
       qb.whereIn('ia.segment_id', this.segmentSubquery(tenant, f.segments));
