@@ -10,7 +10,7 @@ import type { Sql } from '../../query/json-sql';
 import { applyWhere } from '../../query/q-compile';
 import { applySort, type SortKey } from '../../query/sort';
 import { type BulkOutcome, bulkError, bulkOk } from '../shared/bulk';
-import { armChunks, segmentCounters } from '../shared/paging-sql';
+import { armChunks, segmentCounters, unionOfPages } from '../shared/paging-sql';
 import { type Membership, type SegmentRepository, validAt } from '../segments/segment.repository';
 import type { AssignmentType } from '../customer-assignments/customer-assignment.type';
 import { type ItemAssignmentRecord, ItemType } from './item-assignment.type';
@@ -184,9 +184,8 @@ export class ItemAssignmentRepository {
    * One page per segment, for any number of segments in one statement: a UNION ALL of one
    * `SELECT … WHERE segment_id = ? ORDER BY … LIMIT n OFFSET m` per segment, each read from the
    * segment's index range, so the work grows with the page and not with the segments' sizes (a
-   * ROW_NUMBER() window numbered every member first). Each arm is a derived table (SQLite takes
-   * no ORDER BY/LIMIT on a bare compound arm) read in its own order; the arms come back in
-   * sequence. Batch function of the `itemAssignmentsBySegmentId` loaders; key order, `[]` for none.
+   * ROW_NUMBER() window numbered every member first). The arms come back in sequence, each in
+   * its own order (unionOfPages). Batch function of the `itemAssignmentsBySegmentId` loaders; key order, `[]` for none.
    */
   async pagesBySegmentIds(
     tenant: string,
@@ -197,13 +196,12 @@ export class ItemAssignmentRepository {
   ): Promise<ItemAssignmentRecord[][]> {
     const bySegment = new Map<string, ItemAssignmentRecord[]>(segmentIds.map((id) => [id, []]));
     for (const ids of armChunks(segmentIds)) {
-      const arms = ids.map((id, i) => {
+      const arms = ids.map((id) => {
         const arm = this.filtered(tenant, { ...filter, segmentIds: [id] }).select('ia.*');
         applySort(arm, sort, SEGMENT_TIEBREAK);
-        return this.db.knex.select('*').from(arm.limit(paging.pageSize).offset(paging.offset).as(`p${i}`));
+        return arm.limit(paging.pageSize).offset(paging.offset);
       });
-      const [first, ...rest] = arms;
-      const rows: ItemAssignmentRow[] = await (rest.length ? first.unionAll(rest) : first);
+      const rows: ItemAssignmentRow[] = await unionOfPages(this.db.knex, this.db.dialect, arms);
       for (const row of rows) bySegment.get(row.segment_id)?.push(toItemAssignmentRecord(row));
     }
     return segmentIds.map((id) => bySegment.get(id) ?? []);
