@@ -163,3 +163,13 @@ test('customer { id } and legalEntity { id } alone look nothing up: the assignme
   );
   expect(items(a)[0].customer).toEqual({ id: items(b)[0].customer.id, __typename: 'Customer' });
 });
+
+test('customerCount, itemCount and the unfiltered totalCounts of a page share one read of the counters', async () => {
+  const { sql, data } = await run(100);
+  const counterReads = sql.filter((s) => /customer_count|item_count/.test(s));
+  expect(counterReads).toHaveLength(1);
+  expect(counterReads[0]).toMatch(/customer_count/);
+  expect(counterReads[0]).toMatch(/item_count/);
+  const s7 = data.segments.items.find((s) => s.id === 's007');
+  expect([s7?.customerCount, s7?.itemCount, s7?.customers.totalCount]).toEqual([3, 3, 3]);
+});

@@ -24,8 +24,7 @@ import {
 import {
   clearAssignmentLists,
   customerAssignmentByKey,
-  customerCountBySegmentId,
-  customerCountKey,
+  customerCount,
   customersBySegmentId,
   customersPageKey,
 } from './customer-assignment.loaders';
@@ -246,7 +245,7 @@ export class SegmentCustomersResolver {
       pageNumber: paging.pageNumber,
       pageSize: paging.pageSize,
       load: () => customersBySegmentId(ctx).load(customersPageKey(s.id, filter, sort, paging)),
-      count: () => customerCountBySegmentId(ctx).load(customerCountKey(s.id, filter)),
+      count: () => customerCount(ctx, s.id, filter),
     };
   }
 
@@ -255,7 +254,7 @@ export class SegmentCustomersResolver {
   })
   customerCount(@Root() s: SegmentRecord, @Ctx() ctx: Context): Promise<number> {
     const viewer = requireScope(ctx.viewer, ...READERS);
-    return customerCountBySegmentId(ctx).load(customerCountKey(s.id, { where: [], own: ownOnly(viewer, ctx.now) }));
+    return customerCount(ctx, s.id, { where: [], own: ownOnly(viewer, ctx.now) });
   }
 }
 

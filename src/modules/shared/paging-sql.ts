@@ -28,6 +28,25 @@ export function unionOfPages(knex: Knex, dialect: Dialect, arms: Knex.QueryBuild
   return rest.length ? first.unionAll(rest) : first;
 }
 
+/** Both assignment counters of a segment (migrations/007_segment_counters). */
+export interface SegmentCounts {
+  customers: number;
+  items: number;
+}
+
+/**
+ * Both counters of each segment in one indexed read of the segment rows, in key order; zeros for
+ * an unknown segment. What `customerCount` and `itemCount` of a page of segments share.
+ */
+export async function segmentCounts(knex: Knex, tenant: string, segmentIds: readonly string[]): Promise<SegmentCounts[]> {
+  const rows: { id: string; c: number | string; i: number | string }[] = await knex('segments')
+    .select('id', { c: 'customer_count', i: 'item_count' })
+    .where('tenant', tenant)
+    .whereIn('id', segmentIds as string[]);
+  const byId = new Map(rows.map((r) => [r.id, { customers: toInt(r.c), items: toInt(r.i) }]));
+  return segmentIds.map((id) => byId.get(id) ?? { customers: 0, items: 0 });
+}
+
 /**
  * Assignments per segment from the segments' counters (migrations/007_segment_counters), in
  * key order; 0 for an unknown segment. One indexed read of the segment rows.
