@@ -4,7 +4,7 @@
  * table with every figure at both sizes, their ratio and the target.
  *
  *   npm run build && node dist/bench/scale.js [--sizes 100000,2000000] [--keep] [--seconds 5]
- *     [--mixed-seconds 30] [--db-prefix csg_scale]
+ *     [--mixed-seconds 30] [--db-prefix csg_scale] [--only nested,itemsFirst,itemsLast,…] [--port 4400]
  *
  * Each size lives in a database `<db-prefix>_<lines>` on MYSQL_URL (default
  * mysql://root@127.0.0.1:3306). Without --keep it is built afresh and dropped at the end; with
@@ -19,7 +19,9 @@
  *   (emptied again afterwards).
  * Latencies are autocannon p50s at 10 connections; the nested GraphQL page is sent
  * sequentially. The machine's cores are shared with MariaDB and the load generator: compare
- * ratios, not absolute figures.
+ * ratios, not absolute figures. --only measures just the named rows (their keys in ROWS), to
+ * re-measure a few quickly; the build and the table work as without it. The server of the
+ * i-th size listens on --port + i.
  */
 import 'reflect-metadata';
 import fs from 'node:fs';
@@ -62,6 +64,8 @@ const { values } = parseArgs({
     'mixed-seconds': { type: 'string', default: '30' },
     'nested-runs': { type: 'string', default: '15' },
     'db-prefix': { type: 'string', default: 'csg_scale' },
+    only: { type: 'string' },
+    port: { type: 'string', default: '4400' },
   },
   strict: true,
 });
@@ -73,6 +77,10 @@ const base = (process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306').replace(/\
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const log = (msg: string): void => console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+/** The rows --only names (every row without it). */
+const only = values.only === undefined ? undefined : new Set(values.only.split(',').map((k) => k.trim()));
+const wanted = (...keys: string[]): boolean => !only || keys.some((k) => only.has(k));
 
 /** One measured figure of one size. */
 type Figures = Map<string, number>;
@@ -151,6 +159,10 @@ const ROWS: Row[] = [
     target: { text: '≤ 250 MB', ok: (f) => f.get('rss')! <= 250 },
   },
 ];
+
+const unknownRows = [...(only ?? [])].filter((k) => !ROWS.some((r) => r.key === k));
+if (unknownRows.length)
+  throw new Error(`--only: no such row ${unknownRows.join(', ')} (rows: ${ROWS.map((r) => r.key).join(', ')})`);
 
 async function admin<T>(fn: (k: ReturnType<typeof knexFactory>) => Promise<T>): Promise<T> {
   const k = knexFactory({ client: 'mysql2', connection: { uri: base } as never });
@@ -368,6 +380,31 @@ async function statementsSent(origin: string): Promise<number> {
   return Number(line?.split(' ')[1] ?? NaN);
 }
 
+/** The nested page, one request at a time (bounded: at most 60 s of them), and its statements. */
+async function measureNested(origin: string, headers: Record<string, string>, nestedBody: string, f: Figures): Promise<void> {
+  const post = (body: string) => fetch(`${origin}/graphql`, { method: 'POST', headers, body });
+  const times: number[] = [];
+  const first = await post(nestedBody);
+  const firstJson = (await first.json()) as { errors?: unknown; data?: { segments: { items: unknown[] } } };
+  if (firstJson.errors || firstJson.data?.segments.items.length !== 20) {
+    throw new Error(`nested page: ${JSON.stringify(firstJson).slice(0, 500)}`);
+  }
+  const before = await statementsSent(origin);
+  await (await post(nestedBody)).text();
+  f.set('nestedStatements', (await statementsSent(origin)) - before);
+  const deadline = Date.now() + 60_000;
+  for (let i = 0; i < nestedRuns && Date.now() < deadline; i++) {
+    const t = performance.now();
+    const res = await post(nestedBody);
+    await res.text();
+    if (res.status !== 200) throw new Error(`nested page: ${res.status}`);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  f.set('nested', times[Math.floor(times.length / 2)]);
+  log(`  nested: p50 ${f.get('nested')?.toFixed(1)} ms over ${times.length}, ${f.get('nestedStatements')} statements`);
+}
+
 async function measure(name: string, lines: number, port: number): Promise<Figures> {
   const f: Figures = new Map();
   const db: Database = openDatabase({ client: 'mysql', connection: `${base}/${name}` });
@@ -429,34 +466,19 @@ async function measure(name: string, lines: number, port: number): Promise<Figur
       segsFirst: `${rest}/segments?pageNumber=1&pageSize=1`,
       segsLast: `${rest}/segments?pageNumber=${segs}&pageSize=1`,
     };
-    for (const [key, url] of Object.entries(urls)) f.set(key, (await load({ url, headers: auth }, key)).p50);
+    // Warm up first, unmeasured: a fresh server compiles its code and opens its pool's
+    // connections under the first load, which would otherwise land on the first row alone.
+    const warm = Object.values(urls).map((url) => ({ method: 'GET' as const, path: url.slice(origin.length), headers: auth }));
+    await autocannon({ url: origin, connections: 10, duration: 2, timeout: 120, requests: warm });
+    for (const [key, url] of Object.entries(urls)) if (wanted(key)) f.set(key, (await load({ url, headers: auth }, key)).p50);
 
-    // The nested page, one request at a time (bounded: at most 60 s of them).
     const nestedBody = JSON.stringify({ query: NESTED });
-    const post = (body: string) => fetch(`${origin}/graphql`, { method: 'POST', headers: json, body });
-    const times: number[] = [];
-    const first = await post(nestedBody);
-    const firstJson = (await first.json()) as { errors?: unknown; data?: { segments: { items: unknown[] } } };
-    if (firstJson.errors || firstJson.data?.segments.items.length !== 20) {
-      throw new Error(`nested page: ${JSON.stringify(firstJson).slice(0, 500)}`);
-    }
-    const before = await statementsSent(origin);
-    await (await post(nestedBody)).text();
-    f.set('nestedStatements', (await statementsSent(origin)) - before);
-    const deadline = Date.now() + 60_000;
-    for (let i = 0; i < nestedRuns && Date.now() < deadline; i++) {
-      const t = performance.now();
-      const res = await post(nestedBody);
-      await res.text();
-      if (res.status !== 200) throw new Error(`nested page: ${res.status}`);
-      times.push(performance.now() - t);
-    }
-    times.sort((a, b) => a - b);
-    f.set('nested', times[Math.floor(times.length / 2)]);
-    log(`  nested: p50 ${f.get('nested')?.toFixed(1)} ms over ${times.length}, ${f.get('nestedStatements')} statements`);
+    if (wanted('nested', 'nestedStatements')) await measureNested(origin, json, nestedBody, f);
 
     const countsBody = JSON.stringify({ query: '{ segment(id: "seg-big") { customerCount itemCount } }' });
-    f.set('counts', (await load({ url: `${origin}/graphql`, method: 'POST', headers: json, body: countsBody }, 'counts')).p50);
+    if (wanted('counts')) {
+      f.set('counts', (await load({ url: `${origin}/graphql`, method: 'POST', headers: json, body: countsBody }, 'counts')).p50);
+    }
 
     const treeUrl = `${rest}/segments/items/category-trees?siteCode=main`;
     const own = { authorization: `Bearer ${ownToken}` };
@@ -507,14 +529,21 @@ async function measure(name: string, lines: number, port: number): Promise<Figur
         return { ...req, path: `/customer-segment/${TENANT}/segments/${segment}/customers/bulk`, body: bulkBody() };
       },
     });
-    f.set(
-      'bulkPut',
-      await maybe(() => load({ url: origin, requests: [bulkReq(false)] }, 'bulk PUT 200, a segment per connection'), 'bulk PUT'),
-    );
-    f.set(
-      'bulkPutShared',
-      await maybe(() => load({ url: origin, requests: [bulkReq(true)] }, 'bulk PUT 200, one segment'), 'bulk PUT shared'),
-    );
+    if (wanted('bulkPut')) {
+      f.set(
+        'bulkPut',
+        await maybe(
+          () => load({ url: origin, requests: [bulkReq(false)] }, 'bulk PUT 200, a segment per connection'),
+          'bulk PUT',
+        ),
+      );
+    }
+    if (wanted('bulkPutShared')) {
+      f.set(
+        'bulkPutShared',
+        await maybe(() => load({ url: origin, requests: [bulkReq(true)] }, 'bulk PUT 200, one segment'), 'bulk PUT shared'),
+      );
+    }
     await clearBulk();
 
     // Mixed load: every request kind in turn on each connection; RSS sampled meanwhile.
@@ -550,45 +579,53 @@ async function measure(name: string, lines: number, port: number): Promise<Figur
     ];
     // Without the category tree and match first (what the paging, the counters and the nested
     // page govern), then everything.
-    const [mixedOwn, rssOwn] = await mixedRun(reads, 'mixed, without tree and match');
-    f.set('mixedOwn', mixedOwn);
-    f.set('rssOwn', rssOwn);
+    if (wanted('mixedOwn', 'rssOwn')) {
+      const [mixedOwn, rssOwn] = await mixedRun(reads, 'mixed, without tree and match');
+      f.set('mixedOwn', mixedOwn);
+      f.set('rssOwn', rssOwn);
+    }
     // The category tree and match last: at the large size they may leave long statements behind.
-    // As a storefront asks: gzip accepted (the kept answer is kept compressed too).
-    const ownZip = { ...own, 'accept-encoding': 'gzip' };
-    const treeRes = await fetch(treeUrl, { headers: own });
-    const treeText = await treeRes.text();
-    const zipRes = await fetch(treeUrl, { headers: ownZip });
-    const etag = zipRes.headers.get('etag');
-    await zipRes.arrayBuffer();
-    log(
-      `  category tree: ${treeRes.status}, ${fmt(treeText.length)} bytes (${zipRes.headers.get('content-encoding') ?? 'identity'}: ETag ${etag ?? '(none)'})`,
-    );
-    f.set('tree', await maybe(() => load({ url: treeUrl, headers: ownZip, ...SLOW }, 'tree'), 'tree'));
-    f.set('treePlain', await maybe(() => load({ url: treeUrl, headers: own, ...SLOW }, 'tree, identity'), 'tree identity'));
-    const cachedHeaders = etag ? { ...ownZip, 'if-none-match': etag } : ownZip;
-    const only304 = async (): Promise<Load> => {
-      const r = await load({ url: treeUrl, headers: cachedHeaders, ...SLOW }, 'tree, If-None-Match', [304]);
-      if (Object.keys(r.statuses).some((code) => code !== '304')) throw new Error(`not all 304: ${JSON.stringify(r.statuses)}`);
-      return r;
-    };
-    f.set('treeCached', await maybe(only304, 'tree cached'));
+    if (wanted('tree', 'treePlain', 'treeCached')) {
+      // As a storefront asks: gzip accepted (the kept answer is kept compressed too).
+      const ownZip = { ...own, 'accept-encoding': 'gzip' };
+      const treeRes = await fetch(treeUrl, { headers: own });
+      const treeText = await treeRes.text();
+      const zipRes = await fetch(treeUrl, { headers: ownZip });
+      const etag = zipRes.headers.get('etag');
+      await zipRes.arrayBuffer();
+      log(
+        `  category tree: ${treeRes.status}, ${fmt(treeText.length)} bytes (${zipRes.headers.get('content-encoding') ?? 'identity'}: ETag ${etag ?? '(none)'})`,
+      );
+      f.set('tree', await maybe(() => load({ url: treeUrl, headers: ownZip, ...SLOW }, 'tree'), 'tree'));
+      f.set('treePlain', await maybe(() => load({ url: treeUrl, headers: own, ...SLOW }, 'tree, identity'), 'tree identity'));
+      const cachedHeaders = etag ? { ...ownZip, 'if-none-match': etag } : ownZip;
+      const only304 = async (): Promise<Load> => {
+        const r = await load({ url: treeUrl, headers: cachedHeaders, ...SLOW }, 'tree, If-None-Match', [304]);
+        if (Object.keys(r.statuses).some((code) => code !== '304')) throw new Error(`not all 304: ${JSON.stringify(r.statuses)}`);
+        return r;
+      };
+      f.set('treeCached', await maybe(only304, 'tree cached'));
+    }
 
-    f.set(
-      'match',
-      await maybe(() => load({ url: matchUrl, method: 'POST', headers: json, body: matchBody, ...SLOW }, 'match'), 'match'),
-    );
+    if (wanted('match')) {
+      f.set(
+        'match',
+        await maybe(() => load({ url: matchUrl, method: 'POST', headers: json, body: matchBody, ...SLOW }, 'match'), 'match'),
+      );
+    }
 
-    const [mixed, rss] = await mixedRun(
-      [
-        ...reads,
-        get(treeUrl, own),
-        { method: 'POST', path: `/customer-segment/${TENANT}/segments/match`, headers: json, body: matchBody },
-      ],
-      'mixed',
-    );
-    f.set('mixed', mixed);
-    f.set('rss', rss);
+    if (wanted('mixed', 'rss')) {
+      const [mixed, rss] = await mixedRun(
+        [
+          ...reads,
+          get(treeUrl, own),
+          { method: 'POST', path: `/customer-segment/${TENANT}/segments/match`, headers: json, body: matchBody },
+        ],
+        'mixed',
+      );
+      f.set('mixed', mixed);
+      f.set('rss', rss);
+    }
     await clearBulk();
     void lines;
     return f;
@@ -614,13 +651,13 @@ async function main(): Promise<void> {
     if (exists) log(`${name}: reusing (--keep)`);
     await build(name, lines, exists);
     log(`${name}: measuring`);
-    results.push(await measure(name, lines, 4400 + i));
+    results.push(await measure(name, lines, Number(values.port) + i));
   }
   if (!values.keep) for (const name of names) await admin((k) => k.raw(`DROP DATABASE IF EXISTS \`${name}\``));
 
   const big = results[results.length - 1];
   const header = ['measure', ...sizes.map((s) => `${fmt(s)} lines`), 'ratio', 'target (largest size)', ''];
-  const table = ROWS.map((row) => {
+  const table = ROWS.filter((row) => wanted(row.key)).map((row) => {
     const cells = results.map((f) => show(f.get(row.key), row.unit));
     const a = results[0].get(row.key);
     const b = big.get(row.key);

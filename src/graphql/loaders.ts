@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { SegmentRecord } from '../modules/segments/segment.type';
+import { type SegmentCounts, segmentCounts } from '../modules/shared/paging-sql';
 import type { Services } from './context';
 
 /**
@@ -34,6 +35,23 @@ export class Loaders {
   }
 
   private byId: DataLoader<string, SegmentRecord | null> | undefined;
+  private counts: DataLoader<string, SegmentCounts> | undefined;
+
+  /**
+   * Both assignment counters of each segment, so a page asking customerCount and itemCount (and
+   * unfiltered totalCounts) reads the segment rows once. Writes to assignments forget them
+   * (forgetCounts).
+   */
+  get segmentCounts(): DataLoader<string, SegmentCounts> {
+    this.counts ??= this.get('segmentCounts', (ids: readonly string[]) => segmentCounts(this.services.db.knex, this.tenant, ids));
+    return this.counts;
+  }
+
+  /** After a write to assignments: the counters this request read are stale (one segment's, or all). */
+  forgetCounts(segmentId?: string): void {
+    if (segmentId === undefined) this.counts?.clearAll();
+    else this.counts?.clear(segmentId);
+  }
 
   /** The hottest loader (every by-id read), kept in a field of its own. */
   get segmentById(): DataLoader<string, SegmentRecord | null> {

@@ -143,3 +143,33 @@ test('the batched answers are the right ones', async () => {
     'PRODUCT:p8:P8',
   ]);
 });
+
+test('customer { id } and legalEntity { id } alone look nothing up: the assignment holds the ids', async () => {
+  const ids = `{ segments(pageSize: 10) { items { customers(pageSize: 5) { items { customer { id __typename } legalEntity { id } } } } } }`;
+  const more = `{ segments(pageSize: 10) { items { customers(pageSize: 5) { items { customer { id email } legalEntity { id name } } } } } }`;
+  const a = await withQueryCount(() => t.gql<{ segments: { items: { customers: { items: unknown[] } }[] } }>(ids));
+  const b = await withQueryCount(() => t.gql<{ segments: { items: { customers: { items: unknown[] } }[] } }>(more));
+  expect(a.result.errors).toBeUndefined();
+  expect(b.result.errors).toBeUndefined();
+  expect(a.sql.some((s) => /from [`"]?customers[`"]? /i.test(s) || /from [`"]?legal_entities/i.test(s))).toBe(false);
+  expect(b.count - a.count).toBe(2);
+  const items = (r: typeof a) =>
+    r.result.data?.segments.items.flatMap((s) => s.customers.items) as {
+      customer: { id: string };
+      legalEntity: { id: string } | null;
+    }[];
+  expect(items(a).map((x) => [x.customer.id, x.legalEntity?.id ?? null])).toEqual(
+    items(b).map((x) => [x.customer.id, x.legalEntity?.id ?? null]),
+  );
+  expect(items(a)[0].customer).toEqual({ id: items(b)[0].customer.id, __typename: 'Customer' });
+});
+
+test('customerCount, itemCount and the unfiltered totalCounts of a page share one read of the counters', async () => {
+  const { sql, data } = await run(100);
+  const counterReads = sql.filter((s) => /customer_count|item_count/.test(s));
+  expect(counterReads).toHaveLength(1);
+  expect(counterReads[0]).toMatch(/customer_count/);
+  expect(counterReads[0]).toMatch(/item_count/);
+  const s7 = data.segments.items.find((s) => s.id === 's007');
+  expect([s7?.customerCount, s7?.itemCount, s7?.customers.totalCount]).toEqual([3, 3, 3]);
+});

@@ -96,8 +96,19 @@ export const customerCountBySegmentId = (ctx: Context): DataLoader<CustomerCount
     { cacheKeyFn: cacheKey },
   );
 
+/**
+ * A segment's matching assignments: without a filter its counter, read with the other counter
+ * of the same segments (Loaders.segmentCounts: customerCount and itemCount of a page in one
+ * statement); with one, the GROUP BY of customerCountBySegmentId.
+ */
+export function customerCount(ctx: Context, segmentId: string, filter: CustomerAssignmentFilter): Promise<number> {
+  if (!filter.own && !filter.where?.length) return ctx.loaders.segmentCounts.load(segmentId).then((c) => c.customers);
+  return customerCountBySegmentId(ctx).load(customerCountKey(segmentId, filter));
+}
+
 /** After a write to a segment's assignments: pages and counts this request cached are stale. */
 export function clearAssignmentLists(ctx: Context): void {
   customersBySegmentId(ctx).clearAll();
   customerCountBySegmentId(ctx).clearAll();
+  ctx.loaders.forgetCounts();
 }

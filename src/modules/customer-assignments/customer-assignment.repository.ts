@@ -11,7 +11,7 @@ import { applyWhere } from '../../query/q-compile';
 import { applySort, type SortKey } from '../../query/sort';
 import { type Membership, type SegmentRepository, validAt } from '../segments/segment.repository';
 import { type BulkOutcome, bulkError, bulkOk } from '../shared/bulk';
-import { armChunks, segmentCounters } from '../shared/paging-sql';
+import { armChunks, segmentCounters, unionOfPages } from '../shared/paging-sql';
 import { AssignmentType, type CustomerAssignmentRecord } from './customer-assignment.type';
 import { type CustomerAssignmentDraft, type CustomerAssignmentKey, keyString } from './customer-assignment.validation';
 
@@ -167,10 +167,9 @@ export class CustomerAssignmentRepository {
    * One page per segment for any number of segments, in one statement: a UNION ALL of one
    * `SELECT … WHERE segment_id = ? ORDER BY … LIMIT n OFFSET m` per segment, so each segment
    * reads its page from the index and nothing else — the work grows with the page, not with
-   * the segments' sizes (a ROW_NUMBER() window numbered every member first). Each arm is a
-   * derived table (SQLite takes no ORDER BY/LIMIT on a bare compound arm) and is read in its
-   * own order; the arms come back in sequence. Results in key order; a segment without matches
-   * gets [].
+   * the segments' sizes (a ROW_NUMBER() window numbered every member first). The arms come back
+   * in sequence, each in its own order (unionOfPages). Results in key order; a segment without
+   * matches gets [].
    */
   async listForSegments(
     tenant: string,
@@ -181,13 +180,12 @@ export class CustomerAssignmentRepository {
   ): Promise<CustomerAssignmentRecord[][]> {
     const bySegment = new Map<string, CustomerAssignmentRecord[]>(segmentIds.map((id) => [id, []]));
     for (const ids of armChunks(segmentIds)) {
-      const arms = ids.map((id, i) => {
+      const arms = ids.map((id) => {
         const arm = this.filtered(tenant, [id], filter).select('ca.*');
         applySort(arm, sort, TIEBREAK);
-        return this.db.knex.select('*').from(arm.limit(paging.pageSize).offset(paging.offset).as(`p${i}`));
+        return arm.limit(paging.pageSize).offset(paging.offset);
       });
-      const [first, ...rest] = arms;
-      const rows: CustomerAssignmentRow[] = await (rest.length ? first.unionAll(rest) : first);
+      const rows: CustomerAssignmentRow[] = await unionOfPages(this.db.knex, this.db.dialect, arms);
       for (const row of rows) bySegment.get(row.segment_id)?.push(toCustomerAssignmentRecord(row));
     }
     return segmentIds.map((id) => bySegment.get(id) ?? []);

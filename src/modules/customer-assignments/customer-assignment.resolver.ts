@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { SCOPE } from '../../auth/scopes';
 import { hasScope, requireScope, type Viewer } from '../../auth/viewer';
 import type { Context } from '../../graphql/context';
@@ -8,6 +9,7 @@ import { Customer, type CustomerRecord, LegalEntity, type LegalEntityRecord } fr
 import { ownMembership } from '../segments/segment.access';
 import type { Membership } from '../segments/segment.repository';
 import type { PageRoot } from '../../graphql/page';
+import { selectsIdOnly } from '../../graphql/selection';
 import { BulkResult, Segment, type SegmentRecord } from '../segments/segment.type';
 import { indexed, validateEach } from '../shared/bulk';
 import { parseListArgs } from '../shared/list-args';
@@ -22,8 +24,7 @@ import {
 import {
   clearAssignmentLists,
   customerAssignmentByKey,
-  customerCountBySegmentId,
-  customerCountKey,
+  customerCount,
   customersBySegmentId,
   customersPageKey,
 } from './customer-assignment.loaders';
@@ -113,17 +114,33 @@ export class CustomerAssignmentResolver {
     return assignment;
   }
 
+  /** Looked up only when more than its id is asked for: the assignment holds the id. */
   @FieldResolver(() => Customer)
-  async customer(@Root() a: CustomerAssignmentRecord, @Ctx() ctx: Context): Promise<CustomerRecord> {
-    const known = await customerById(ctx).load(a.customerId);
-    return known ?? { id: a.customerId, firstName: null, lastName: null, email: null };
+  customer(
+    @Root() a: CustomerAssignmentRecord,
+    @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
+  ): CustomerRecord | Promise<CustomerRecord> {
+    const idOnly: CustomerRecord = { id: a.customerId, firstName: null, lastName: null, email: null };
+    if (selectsIdOnly(info)) return idOnly;
+    return customerById(ctx)
+      .load(a.customerId)
+      .then((known) => known ?? idOnly);
   }
 
+  /** Likewise: looked up only when more than its id is asked for. */
   @FieldResolver(() => LegalEntity, { nullable: true })
-  async legalEntity(@Root() a: CustomerAssignmentRecord, @Ctx() ctx: Context): Promise<LegalEntityRecord | null> {
+  legalEntity(
+    @Root() a: CustomerAssignmentRecord,
+    @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
+  ): LegalEntityRecord | null | Promise<LegalEntityRecord | null> {
     if (a.legalEntityId === null) return null;
-    const known = await legalEntityById(ctx).load(a.legalEntityId);
-    return known ?? { id: a.legalEntityId, name: null };
+    const idOnly: LegalEntityRecord = { id: a.legalEntityId, name: null };
+    if (selectsIdOnly(info)) return idOnly;
+    return legalEntityById(ctx)
+      .load(a.legalEntityId)
+      .then((known) => known ?? idOnly);
   }
 
   @FieldResolver(() => Segment, { nullable: true })
@@ -228,7 +245,7 @@ export class SegmentCustomersResolver {
       pageNumber: paging.pageNumber,
       pageSize: paging.pageSize,
       load: () => customersBySegmentId(ctx).load(customersPageKey(s.id, filter, sort, paging)),
-      count: () => customerCountBySegmentId(ctx).load(customerCountKey(s.id, filter)),
+      count: () => customerCount(ctx, s.id, filter),
     };
   }
 
@@ -237,7 +254,7 @@ export class SegmentCustomersResolver {
   })
   customerCount(@Root() s: SegmentRecord, @Ctx() ctx: Context): Promise<number> {
     const viewer = requireScope(ctx.viewer, ...READERS);
-    return customerCountBySegmentId(ctx).load(customerCountKey(s.id, { where: [], own: ownOnly(viewer, ctx.now) }));
+    return customerCount(ctx, s.id, { where: [], own: ownOnly(viewer, ctx.now) });
   }
 }
 

@@ -55,11 +55,26 @@ export const itemCountBySegmentId = (
   );
 
 /**
+ * Matches of `q` per segment: without a filter the segment's counter, read with the other
+ * counter of the same segments (Loaders.segmentCounts); with one, itemCountBySegmentId.
+ */
+export function itemCount(
+  ctx: Context,
+  segmentId: string,
+  list: Pick<ParsedList, 'where'>,
+  q: string | undefined,
+): Promise<number> {
+  if (!list.where.length) return ctx.loaders.segmentCounts.load(segmentId).then((c) => c.items);
+  return itemCountBySegmentId(ctx, list, q).load(segmentId);
+}
+
+/**
  * After a write under `segmentId`: forget that segment's pages and counts (whatever their
  * arguments) and prime or forget the single assignments written.
  */
 export function afterItemWrite(ctx: Context, segmentId: string, written: (ItemAssignmentRecord | ItemKey)[] = []): void {
   for (const loader of bySegmentLoaders.get(ctx.loaders) ?? []) loader.clear(segmentId);
+  ctx.loaders.forgetCounts(segmentId);
   const byKey = itemAssignmentByKey(ctx);
   for (const w of written) {
     byKey.clear(w);

@@ -10,7 +10,7 @@ import type { Sql } from '../../query/json-sql';
 import { applyWhere } from '../../query/q-compile';
 import { applySort, type SortKey } from '../../query/sort';
 import { type BulkOutcome, bulkError, bulkOk } from '../shared/bulk';
-import { armChunks, segmentCounters } from '../shared/paging-sql';
+import { armChunks, segmentCounters, unionOfPages } from '../shared/paging-sql';
 import { type Membership, type SegmentRepository, validAt } from '../segments/segment.repository';
 import type { AssignmentType } from '../customer-assignments/customer-assignment.type';
 import { type ItemAssignmentRecord, ItemType } from './item-assignment.type';
@@ -34,6 +34,17 @@ export const itemAssignmentFields = makeResolver({
 
 /** Without `sort`, and after it: a stable order (creation time, then the key). */
 const TIEBREAK = ['ia.created_at', 'ia.segment_id', 'ia.type', 'ia.item_id'];
+/**
+ * The same order within one segment, where segment_id is fixed by the WHERE. Left in the ORDER
+ * BY, MariaDB 10.11 does not always see that the column is constant (it depends on the
+ * connection's character set: not over a utf8mb4 connection like mysql2's, whatever its
+ * collation; over the mysql client's utf8mb3 it does), stops reading
+ * item_assign_tenant_segment_page in order, and reads and filesorts every assignment of the
+ * segment instead.
+ */
+const SEGMENT_TIEBREAK = TIEBREAK.filter((c) => c !== 'ia.segment_id');
+
+const tiebreakOf = (f: ItemAssignmentFilter): string[] => (f.segmentIds?.length === 1 ? SEGMENT_TIEBREAK : TIEBREAK);
 
 /** Conditions on the segment an item belongs to: what cross-segment listings and read_own filter on. */
 export interface SegmentScope {
@@ -144,8 +155,9 @@ export class ItemAssignmentRepository {
    * rows. OFFSET skips index entries instead of rows; order and OFFSET semantics unchanged.
    */
   async list(tenant: string, filter: ItemAssignmentFilter, sort: SortKey[], paging: Paging): Promise<ItemAssignmentRecord[]> {
+    const tiebreak = tiebreakOf(filter);
     const keys = this.filtered(tenant, filter).select(PK.map((c) => `ia.${c}`));
-    applySort(keys, sort, TIEBREAK);
+    applySort(keys, sort, tiebreak);
     keys.limit(paging.pageSize).offset(paging.offset);
     const qb = this.db.knex
       .select('ia.*')
@@ -153,7 +165,7 @@ export class ItemAssignmentRepository {
       .join('item_assignments as ia', (j) => {
         for (const c of PK) j.on(`ia.${c}`, '=', `k.${c}`);
       });
-    applySort(qb, sort, TIEBREAK);
+    applySort(qb, sort, tiebreak);
     const rows: ItemAssignmentRow[] = await qb;
     return rows.map(toItemAssignmentRecord);
   }
@@ -172,9 +184,8 @@ export class ItemAssignmentRepository {
    * One page per segment, for any number of segments in one statement: a UNION ALL of one
    * `SELECT … WHERE segment_id = ? ORDER BY … LIMIT n OFFSET m` per segment, each read from the
    * segment's index range, so the work grows with the page and not with the segments' sizes (a
-   * ROW_NUMBER() window numbered every member first). Each arm is a derived table (SQLite takes
-   * no ORDER BY/LIMIT on a bare compound arm) read in its own order; the arms come back in
-   * sequence. Batch function of the `itemAssignmentsBySegmentId` loaders; key order, `[]` for none.
+   * ROW_NUMBER() window numbered every member first). The arms come back in sequence, each in
+   * its own order (unionOfPages). Batch function of the `itemAssignmentsBySegmentId` loaders; key order, `[]` for none.
    */
   async pagesBySegmentIds(
     tenant: string,
@@ -185,13 +196,12 @@ export class ItemAssignmentRepository {
   ): Promise<ItemAssignmentRecord[][]> {
     const bySegment = new Map<string, ItemAssignmentRecord[]>(segmentIds.map((id) => [id, []]));
     for (const ids of armChunks(segmentIds)) {
-      const arms = ids.map((id, i) => {
+      const arms = ids.map((id) => {
         const arm = this.filtered(tenant, { ...filter, segmentIds: [id] }).select('ia.*');
-        applySort(arm, sort, TIEBREAK);
-        return this.db.knex.select('*').from(arm.limit(paging.pageSize).offset(paging.offset).as(`p${i}`));
+        applySort(arm, sort, SEGMENT_TIEBREAK);
+        return arm.limit(paging.pageSize).offset(paging.offset);
       });
-      const [first, ...rest] = arms;
-      const rows: ItemAssignmentRow[] = await (rest.length ? first.unionAll(rest) : first);
+      const rows: ItemAssignmentRow[] = await unionOfPages(this.db.knex, this.db.dialect, arms);
       for (const row of rows) bySegment.get(row.segment_id)?.push(toItemAssignmentRecord(row));
     }
     return segmentIds.map((id) => bySegment.get(id) ?? []);
@@ -218,7 +228,8 @@ export class ItemAssignmentRepository {
 
   private filtered(tenant: string, f: ItemAssignmentFilter): Knex.QueryBuilder {
     const qb = this.db.knex('item_assignments as ia').where('ia.tenant', tenant);
-    if (f.segmentIds) qb.whereIn('ia.segment_id', f.segmentIds as string[]);
+    if (f.segmentIds?.length === 1) qb.where('ia.segment_id', f.segmentIds[0]);
+    else if (f.segmentIds) qb.whereIn('ia.segment_id', f.segmentIds as string[]);
     if (f.type) qb.where('ia.type', f.type);
     if (f.segments) {
       qb.whereIn('ia.segment_id', this.segmentSubquery(tenant, f.segments));

@@ -20,7 +20,7 @@ import {
   ItemAssignmentsArgs,
   SegmentItemsArgs,
 } from './item-assignment.inputs';
-import { afterItemWrite, itemAssignmentByKey, itemAssignmentsBySegmentId, itemCountBySegmentId } from './item-assignment.loaders';
+import { afterItemWrite, itemAssignmentByKey, itemAssignmentsBySegmentId, itemCount } from './item-assignment.loaders';
 import { type ItemKey, itemAssignmentFields } from './item-assignment.repository';
 import {
   ItemAssignment,
@@ -203,14 +203,14 @@ export class SegmentItemsResolver {
       pageNumber: list.paging.pageNumber,
       pageSize: list.paging.pageSize,
       load: () => itemAssignmentsBySegmentId(ctx, list, argsKey).load(s.id),
-      count: () => itemCountBySegmentId(ctx, list, args.q ?? undefined).load(s.id),
+      count: () => itemCount(ctx, s.id, list, args.q ?? undefined),
     };
   }
 
   @FieldResolver(() => Int, { description: 'How many items are assigned to this segment.' })
   itemCount(@Root() s: SegmentRecord, @Ctx() ctx: Context): Promise<number> {
     requireScope(ctx.viewer, ...READERS);
-    return itemCountBySegmentId(ctx, { where: [] }, undefined).load(s.id);
+    return itemCount(ctx, s.id, { where: [] }, undefined);
   }
 }
 
