@@ -191,7 +191,22 @@ async function main(): Promise<void> {
   const db = openDatabase({ client: 'mysql', connection: url });
   const running: ChildProcess[] = [];
   try {
-    await migrateLatest(db);
+    const defaultServer = path.join(__dirname, '..', 'src', 'server.js');
+    const ourEnv = (log: 'on' | 'off'): Record<string, string> => ({
+      DATABASE_URL: url,
+      NODE_ENV: 'production',
+      AUTH_JWT_SECRET: SECRET,
+      // As shipped: the access log at info, written (asynchronously) to stdout, which is /dev/null here.
+      LOG_LEVEL: log === 'on' ? 'info' : 'silent',
+      // One client's token: production's rate limit would answer most of the run with 429s.
+      RATE_LIMIT: 'false',
+    });
+    if (values.server === defaultServer) {
+      await migrateLatest(db);
+    } else {
+      // Another build (--server) migrates the database to its own schema when it starts.
+      await stop(await startServer(values.server, oursCpu, ourEnv('off'), 4302, SERVER_NODE_ARGS));
+    }
     const now = Date.now();
     const rows = Array.from({ length: 1000 }, (_, i) => ({
       tenant: 'bench',
@@ -239,15 +254,7 @@ async function main(): Promise<void> {
       const ours = await startServer(
         values.server,
         oursCpu,
-        {
-          DATABASE_URL: url,
-          NODE_ENV: 'production',
-          AUTH_JWT_SECRET: SECRET,
-          // As shipped: the access log at info, written (asynchronously) to stdout, which is /dev/null here.
-          LOG_LEVEL: log === 'on' ? 'info' : 'silent',
-          // One client's token: production's rate limit would answer most of the run with 429s.
-          RATE_LIMIT: 'false',
-        },
+        ourEnv(log),
         ourPort,
         // e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles our server.
         [...SERVER_NODE_ARGS, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)],
@@ -284,7 +291,6 @@ async function main(): Promise<void> {
       '| --- | --- | --- | --- | --- | --- |',
       ...results.flatMap(report),
     ];
-    const defaultServer = path.join(__dirname, '..', 'src', 'server.js');
     const build = values.server === defaultServer ? '' : ` — ours = ${values.server}`;
     const out = [`${new Date().toISOString()} — ${machine(mariadb).join(', ')}${build}`, '', method, '', ...table];
     console.log(out.join('\n'));
