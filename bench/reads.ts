@@ -14,7 +14,11 @@
  * server's CPU time per request (from /proc), steadier than requests/s on shared cores.
  * Results go to bench/RESULTS.md (with date, machine and method) unless --no-write.
  *
- *   npm run bench [-- --seconds 8 --rounds 5 --connections 32 --log both|on|off]
+ * --mode alternate drives each server alone instead (both on --ours-cpu, baseline then ours each
+ * round): on a 2-core machine the concurrent method also measures how each server suffers from
+ * the other beside it, which weighs on the one with more code; alternate shows that part.
+ *
+ *   npm run bench [-- --seconds 8 --rounds 5 --connections 32 --log both|on|off --mode concurrent|alternate]
  *     [--baseline-cpu 0 --ours-cpu 1] [--server path/to/another/build/src/server.js] [--no-write]
  *   (BENCH_NODE_ARGS: extra node flags for our server, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof')
  *   (MYSQL_URL, default mysql://root@127.0.0.1:3306; a throwaway database is created and dropped)
@@ -45,12 +49,17 @@ const { values } = parseArgs({
     // Exchange the two servers' cores every round (taskset -p): other load on the machine
     // rarely falls on both cores alike, and a fixed assignment turns that into a bias.
     'no-swap': { type: 'boolean', default: false },
+    // concurrent (the method the targets are set in) | alternate: each server driven alone on
+    // --ours-cpu, baseline then ours, every round; the ratio of the two adjacent runs.
+    mode: { type: 'string', default: 'concurrent' },
   },
 });
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const passes = values.log === 'both' ? (['on', 'off'] as const) : values.log === 'off' ? (['off'] as const) : (['on'] as const);
+const alternate = values.mode === 'alternate';
+if (!alternate && values.mode !== 'concurrent') throw new Error('--mode is concurrent or alternate');
 const baselineCpu = values['baseline-cpu'];
 const oursCpu = values['ours-cpu'];
 const base = (process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306').replace(/\/$/, '');
@@ -131,10 +140,12 @@ interface PairFigures {
   oursCpu: number[];
 }
 
-/** Baseline and ours driven at the same time; ratio of the same round. */
+/** Baseline and ours driven at the same time (or one after the other, --mode alternate); ratio of the same round. */
 async function pair(bare: ChildProcess, bareLoad: Load, ours: ChildProcess, ourLoad: Load, into: PairFigures): Promise<void> {
   const c0 = [cpuMicros(bare.pid), cpuMicros(ours.pid)];
-  const [b, o] = await Promise.all([load(bareLoad, seconds), load(ourLoad, seconds)]);
+  const [b, o] = alternate
+    ? [await load(bareLoad, seconds), await load(ourLoad, seconds)]
+    : await Promise.all([load(bareLoad, seconds), load(ourLoad, seconds)]);
   const c1 = [cpuMicros(bare.pid), cpuMicros(ours.pid)];
   into.baseline.push(b);
   into.ours.push(o);
@@ -261,12 +272,12 @@ async function main(): Promise<void> {
       );
       running.push(ours);
       // Warm-up: JIT, pools, caches, for both servers on both reads.
-      await Promise.all([load(bareLoad, 2), load(restLoad, 2)]);
-      await Promise.all([load(bareLoad, 2), load(gqlLoad, 2)]);
+      for (const l of [bareLoad, restLoad, gqlLoad]) await load(l, 2);
       const pass: PassFigures = { log, rest: emptyPair(), graphql: emptyPair() };
       for (let round = 0; round < rounds; round++) {
-        const swapped = !values['no-swap'] && round % 2 === 1;
-        pin(bare, swapped ? oursCpu : baselineCpu);
+        // Alternate: both on the same core, never running at once.
+        const swapped = !alternate && !values['no-swap'] && round % 2 === 1;
+        pin(bare, swapped || alternate ? oursCpu : baselineCpu);
         pin(ours, swapped ? baselineCpu : oursCpu);
         await pair(bare, bareLoad, ours, restLoad, pass.rest);
         await pair(bare, bareLoad, ours, gqlLoad, pass.graphql);
@@ -279,10 +290,14 @@ async function main(): Promise<void> {
       running.pop();
     }
 
+    const how = alternate
+      ? `Alternate mode: each server driven alone, both pinned to core ${oursCpu} (\`taskset\`), baseline then ours in every round, by autocannon from the bench process; `
+      : `Both servers each pinned to one core (baseline \`taskset -c ${baselineCpu}\`, ours \`taskset -c ${oursCpu}\`` +
+        `${values['no-swap'] ? '' : ', the two exchanged every other round'}), ` +
+        `driven concurrently by autocannon from the bench process; `;
     const method =
-      `Both servers each pinned to one core (baseline \`taskset -c ${baselineCpu}\`, ours \`taskset -c ${oursCpu}\`` +
-      `${values['no-swap'] ? '' : ', the two exchanged every other round'}), ` +
-      `driven concurrently by autocannon from the bench process; ${rounds} rounds × ${seconds} s per read, ` +
+      how +
+      `${rounds} rounds × ${seconds} s per read, ` +
       `${connections} connections each; ratio = ours / baseline in the same round; medians of rounds. ` +
       `Access log on = LOG_LEVEL=info (as shipped), stdout to /dev/null; off = LOG_LEVEL=silent. ` +
       `Load generator, MariaDB and anything else on the machine share the cores with the servers.`;
