@@ -10,7 +10,7 @@ import type { DbConfig } from '../src/config';
 import { type Database, migrateLatest, openDatabase } from '../src/db/knex';
 import { runImport } from '../src/import/import';
 import { generateImport } from '../scripts/gen-import';
-import { createPlainSegments } from './support';
+import { createPlainSegments, IMPORT_TABLES as TABLES } from './support';
 
 /**
  * Import throughput: generates an N-line NDJSON file (scripts/gen-import.ts), imports it into a
@@ -28,16 +28,6 @@ import { createPlainSegments } from './support';
  */
 const TENANT = 'bench';
 const SEGMENTS = ['seg-gold', 'seg-silver', 'seg-bronze', 'seg-b2b', 'seg-staff'];
-const TABLES = [
-  'customers',
-  'legal_entities',
-  'customer_legal_entities',
-  'products',
-  'product_categories',
-  'categories',
-  'customer_assignments',
-  'item_assignments',
-];
 
 interface Target {
   name: string;

@@ -36,25 +36,14 @@ import { signToken } from '../src/auth/token';
 import { type Database, migrateLatest, openDatabase } from '../src/db/knex';
 import { runImport } from '../src/import/import';
 import { SegmentRepository } from '../src/modules/segments/segment.repository';
-import { SegmentStatus } from '../src/modules/segments/segment.type';
 import { generateImport } from '../scripts/gen-import';
-import { BENCH_SECRET, rssMb, spawnServer } from './support';
+import { BENCH_SECRET, IMPORT_TABLES, plainSegment, rssMb, spawnServer } from './support';
 
 const TENANT = 'scale';
 const SEGMENTS = Array.from({ length: 20 }, (_, i) => `seg-${String(i).padStart(2, '0')}`);
 const EXTRA = ['seg-big', 'seg-tree', 'seg-bulk'];
 const TREE_CATEGORIES = 5000;
 const METRICS_TOKEN = 'scale-bench-metrics';
-const IMPORT_TABLES = [
-  'customers',
-  'legal_entities',
-  'customer_legal_entities',
-  'products',
-  'product_categories',
-  'categories',
-  'customer_assignments',
-  'item_assignments',
-];
 
 const { values } = parseArgs({
   options: {
@@ -222,22 +211,7 @@ async function build(name: string, lines: number, resume: boolean): Promise<void
       // The 20 imported segments first: they are the first page of the default (creation) order.
       const segments = new SegmentRepository(db, false);
       for (const [i, id] of [...SEGMENTS, ...EXTRA].entries()) {
-        await segments.createMany(TENANT, [
-          {
-            id,
-            name: { en: id },
-            description: null,
-            validityFrom: null,
-            validityTo: null,
-            status: SegmentStatus.ACTIVE,
-            siteCode: 'main',
-            mixins: null,
-            metadataMixins: null,
-            customerRule: null,
-            itemRule: null,
-            ruleUsesNow: false,
-          },
-        ]);
+        await segments.createMany(TENANT, [plainSegment(id)]);
         // Distinct creation times, so the order is the list's order.
         await db
           .knex('segments')

@@ -164,3 +164,15 @@ export function plainSegment(id: string): SegmentDraft {
 export async function createPlainSegments(db: Database, tenant: string, ids: readonly string[]): Promise<void> {
   await new SegmentRepository(db, false).createMany(tenant, ids.map(plainSegment));
 }
+
+/** The tables `npm run import` writes (scripts/gen-import.ts's six line kinds and their links). */
+export const IMPORT_TABLES = [
+  'customers',
+  'legal_entities',
+  'customer_legal_entities',
+  'products',
+  'product_categories',
+  'categories',
+  'customer_assignments',
+  'item_assignments',
+];
