@@ -311,7 +311,9 @@ async function main(): Promise<void> {
     console.log(out.join('\n'));
     if (!values['no-write']) {
       const file = path.join(__dirname, '..', '..', 'bench', 'RESULTS.md');
-      const header = '# Read throughput (`npm run bench`)\n\nbench/reads.ts writes this file; the newest run is on top.\n\n';
+      const header =
+        '# Read throughput (`npm run bench`)\n\nbench/reads.ts writes this file; the newest run is on top. Since 2026-12-02 the baseline verifies\n' +
+        "the bearer token with jose on every request (issue 10's definition); the entry before that did not.\n\n";
       const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').replace(header, '') : '';
       fs.writeFileSync(file, `${header}## ${out[0]}\n\n${out.slice(2).join('\n')}\n\n${old}`);
       console.error(`written to ${path.relative(process.cwd(), file)}`);
