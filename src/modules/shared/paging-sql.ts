@@ -38,7 +38,11 @@ export interface SegmentCounts {
  * Both counters of each segment in one indexed read of the segment rows, in key order; zeros for
  * an unknown segment. What `customerCount` and `itemCount` of a page of segments share.
  */
-export async function segmentCounts(knex: Knex, tenant: string, segmentIds: readonly string[]): Promise<SegmentCounts[]> {
+export async function segmentCounts(
+  knex: Knex | Knex.Transaction,
+  tenant: string,
+  segmentIds: readonly string[],
+): Promise<SegmentCounts[]> {
   const rows: { id: string; c: number | string; i: number | string }[] = await knex('segments')
     .select('id', { c: 'customer_count', i: 'item_count' })
     .where('tenant', tenant)
@@ -57,10 +61,6 @@ export async function segmentCounters(
   segmentIds: readonly string[],
   column: 'customer_count' | 'item_count',
 ): Promise<number[]> {
-  const rows: { id: string; n: number | string }[] = await knex('segments')
-    .select('id', { n: column })
-    .where('tenant', tenant)
-    .whereIn('id', segmentIds as string[]);
-  const byId = new Map(rows.map((r) => [r.id, toInt(r.n)]));
-  return segmentIds.map((id) => byId.get(id) ?? 0);
+  const counts = await segmentCounts(knex, tenant, segmentIds);
+  return counts.map((c) => (column === 'customer_count' ? c.customers : c.items));
 }
