@@ -9,6 +9,7 @@ import { readTenantVersion } from '../../src/db/tenant-version';
 import { CategoryTreeCache } from '../../src/modules/storefront/tree-cache';
 import { categoryNodeBody, type TreeNodeData } from '../../src/rest/bodies';
 import { SCOPE, startTestApp, type TestApp } from '../helpers/app';
+import { expectContract } from '../helpers/contract';
 
 /**
  * Category trees are kept built (modules/storefront/tree-cache.ts) while the tenant's
@@ -223,6 +224,10 @@ describe('compression', () => {
     expect(zipped.headers.vary).toMatch(/accept-encoding/i);
     expect(zipped.body.length).toBeLessThan(plain.body.length / 3);
     expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
+    // Both forms are the documented answer.
+    const op = 'GET-customer-segment-retrieve-category-trees';
+    await expectContract(op, 200, JSON.parse(plain.body.toString()));
+    await expectContract(op, 200, JSON.parse(gunzipSync(zipped.body).toString()));
     expect(zipped.headers.etag).toMatch(/^"[\w-]+-gzip"$/);
     expect(zipped.headers.etag).not.toBe(plain.headers.etag);
 
