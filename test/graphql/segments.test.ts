@@ -257,6 +257,38 @@ describe('segments(q, pageNumber, pageSize, sort)', () => {
       id: ids.a,
     });
   });
+
+  // A membership of up to 1,000 assignment rows is resolved to segment keys first, a larger one
+  // stays a subquery (SegmentRepository.byMemberKeys): both forms answer alike, with q, sort,
+  // paging and totalCount applied to the customer's segments only.
+  test.each([
+    ['resolved to keys', 2],
+    ['as a subquery (over 1,000 rows)', 1001],
+  ])('customerId filter %s: q, sort, paging and totalCount over that customer’s segments', async (_form, rows) => {
+    const customer = uid('gmany');
+    const entities = Array.from({ length: rows - 2 }, (_, i) => `le${i}`);
+    // In batches: SQLite caps the terms of the one compound SELECT a multi-row insert becomes.
+    await t.db.knex.batchInsert(
+      'customer_assignments',
+      [
+        assignmentRow('acme', ids.a, customer),
+        assignmentRow('acme', ids.c, customer, 'le-c'),
+        ...entities.map((le) => assignmentRow('acme', ids.b, customer, le)),
+      ],
+      200,
+    );
+    const members = rows > 2 ? [ids.a, ids.b, ids.c] : [ids.a, ids.c];
+    const all = await page({ customerId: customer });
+    expect(all.items.map((s) => s.id)).toEqual(members);
+    expect(all.totalCount).toBe(members.length);
+    const second = await page({ customerId: customer, q: inSite(), sort: 'name.en:desc', pageSize: 1, pageNumber: 2 });
+    // By name descending: Silver (b), Gold (a), Bronze (c); the second of those the customer has.
+    expect(second.items.map((s) => s.id)).toEqual([rows > 2 ? ids.a : ids.c]);
+    expect(second.totalCount).toBe(members.length);
+    expect((await page({ customerId: customer, q: inSite('status:ACTIVE') })).items.map((s) => s.id)).toEqual([ids.a, ids.c]);
+    expect((await page({ customerId: customer, legalEntityId: 'le-c' })).items.map((s) => s.id)).toEqual([ids.a, ids.c]);
+    expect((await page({ customerId: uid('gnobody') })).totalCount).toBe(0);
+  });
 });
 
 describe('createSegment', () => {

