@@ -84,12 +84,19 @@ test('the same reasons as an in-memory oracle on a random catalog', async () => 
   }
   for (let i = 0; i < assignments.length; i += 200) await k('item_assignments').insert(assignments.slice(i, i + 200));
 
-  const valid = (a: Record<string, unknown>) =>
-    (a.validity_from === null || (a.validity_from as number) <= NOW) &&
-    (a.validity_to === null || (a.validity_to as number) > NOW);
+  const validAt = (a: Record<string, unknown>, at: number) =>
+    (a.validity_from === null || (a.validity_from as number) <= at) && (a.validity_to === null || (a.validity_to as number) > at);
+  const valid = (a: Record<string, unknown>) => validAt(a, NOW);
   const asked = ['s0', 's1', 's2', 's3', 's4', 's5', 's8', 's9', 'nope'];
   const live = new Set(segments.filter((s) => s.status === 'ACTIVE' && s.site_code === 'main').map((s) => s.id));
   const products = [...Array.from({ length: 400 }, (_, i) => `p${(i * 7) % 400}`), 'p-unknown', 'p3'];
+  const pathOf = (productId: string): Set<string> => {
+    const path = new Set<string>();
+    for (const l of links.filter((x) => x.product_id === productId)) {
+      for (let c: string | null = l.category_id; c !== null && !path.has(c); c = parent.get(c) ?? null) path.add(c);
+    }
+    return path;
+  };
   const oracle = [...new Set(products)].flatMap((productId) => {
     const reasons: { segmentId: string; via: string; categoryId: string | null }[] = [];
     for (const a of assignments) {
@@ -97,10 +104,7 @@ test('the same reasons as an in-memory oracle on a random catalog', async () => 
       if (a.type === 'PRODUCT' && a.item_id === productId)
         reasons.push({ segmentId: a.segment_id as string, via: 'DIRECT', categoryId: null });
     }
-    const path = new Set<string>();
-    for (const l of links.filter((x) => x.product_id === productId)) {
-      for (let c: string | null = l.category_id; c !== null && !path.has(c); c = parent.get(c) ?? null) path.add(c);
-    }
+    const path = pathOf(productId);
     for (const a of assignments) {
       if (!asked.includes(a.segment_id as string) || !live.has(a.segment_id as string) || !valid(a)) continue;
       if (a.type === 'CATEGORY' && path.has(a.item_id as string)) {
@@ -117,6 +121,21 @@ test('the same reasons as an in-memory oracle on a random catalog', async () => 
 
   const ids = oracle.map((m) => m.productId);
   expect(await t.services.storefront.matchingProducts(T, 'main', asked, products, NOW)).toEqual(ids);
+  // Instants far from the bounds, before 1970 too: only assignments with an open end count.
+  for (const at of [Date.parse('1960-01-01T00:00:00Z'), Date.parse('2200-01-01T00:00:00Z')]) {
+    const expected = [...new Set(products)].filter((p) =>
+      assignments.some(
+        (a) =>
+          asked.includes(a.segment_id as string) &&
+          live.has(a.segment_id as string) &&
+          validAt(a, at) &&
+          (a.type === 'PRODUCT' ? a.item_id === p : pathOf(p).has(a.item_id as string)),
+      ),
+    );
+    expect(expected.length).toBeGreaterThan(10);
+    expect(expected.length).toBeLessThan(ids.length);
+    expect(await t.services.storefront.matchingProducts(T, 'main', asked, products, at)).toEqual(expected);
+  }
   const at = new Date(NOW).toISOString();
   const rest = await t.rest('POST', `/segments/match?at=${at}`, {
     body: { siteCode: 'main', segmentIds: asked, items: products.map((id) => ({ id })) },

@@ -1,7 +1,6 @@
-import type { Knex } from 'knex';
-import type { Database } from '../../db/knex';
+import { type Database, placeholders, selectRows } from '../../db/knex';
 import { type CategoryRow, chunks, toCategory } from '../catalog/catalog.repository';
-import { type Membership, type SegmentRepository, validAt } from '../segments/segment.repository';
+import { type Membership, type SegmentRepository } from '../segments/segment.repository';
 import { type CategoryNodeRecord, type ItemMatch, MatchVia } from './storefront.type';
 
 /** The trees of a segment set, and the instants [from, to) over which they hold (treesOfSegments). */
@@ -16,6 +15,15 @@ export interface BuiltTrees {
 
 /** Ids per statement: a whole match request (MAX_MATCH_ITEMS), well within SQLite's parameter limit. */
 const MATCH_CHUNK = 1000;
+
+/**
+ * An item assignment `ia` valid at `at` (bindings: at, at): at ∈ [validity_from, validity_to),
+ * an open end where a bound is unset (as validAt), tested on each entry of the item index, which
+ * holds both columns (migration 009). Not written as `validity_from IS NULL OR validity_from <= ?`:
+ * MariaDB would fold that into the index's ranges, one per item and bound, and spent ~3 ms
+ * planning them for 1,000 items. The stand-ins for an open end lie beyond any Date (±8.64e15 ms).
+ */
+const VALID_AT_IN_INDEX = 'COALESCE(ia.validity_from, -9000000000000000) <= ? AND COALESCE(ia.validity_to, 9000000000000000) > ?';
 
 interface MatchRow {
   product_id: string;
@@ -48,20 +56,18 @@ export class StorefrontRepository {
     return rows.map((r) => r.id).sort();
   }
 
-  /**
-   * item_assignments as read by (tenant, type, item_id) — the item index. Given a segment
-   * condition, MariaDB may otherwise start from the segments (the primary key) and read every
-   * assignment of each; the hint keeps the input-bounded plan.
-   */
-  private byItemIndex(): string | Knex.Raw {
-    return this.db.dialect === 'mysql'
-      ? this.db.knex.raw('?? AS ?? FORCE INDEX (??)', ['item_assignments', 'ia', 'item_assign_tenant_item'])
-      : 'item_assignments as ia';
+  /** `ia` FORCE INDEX (the item index) on MySQL/MariaDB; see assignedItems and categoryHits. */
+  private itemIndexHint(): string {
+    return this.db.dialect === 'mysql' ? ' FORCE INDEX (item_assign_tenant_item)' : '';
   }
 
   /**
    * item_assignments of the given items and segments valid at `at`, by the item index: the rows
-   * read are the assignments of those items, whatever the segments' sizes.
+   * read are the assignments of those items, whatever the segments' sizes. A fixed text per
+   * chunk length (no statement built per request), answered from the index alone: it holds
+   * (tenant, type, item_id, validity_from, validity_to) and the key's segment_id (migration 009).
+   * The index is forced: given a segment condition, MariaDB may otherwise start from the
+   * segments (the primary key) and read every assignment of each.
    *
    * The segments are filtered here, not in the statement. On MariaDB the item index ends with the
    * primary key's segment_id, so `item_id IN (…) AND segment_id IN (…)` becomes one range per
@@ -70,6 +76,7 @@ export class StorefrontRepository {
    * item. (With a utf8mb3 client the list becomes a derived table and the plan is fine, which is
    * why the mysql CLI does not show it; the server's connections are utf8mb4.) An item's
    * assignments to other segments are read and dropped: bounded by the items, not by any segment.
+   * Validity is tested by VALID_AT_IN_INDEX for the same reason.
    */
   private async assignedItems(
     tenant: string,
@@ -78,18 +85,14 @@ export class StorefrontRepository {
     segmentIds: readonly string[],
     at: number,
   ): Promise<{ item_id: string; segment_id: string }[]> {
-    const knex = this.db.knex;
     const wanted = new Set(segmentIds);
     const out: { item_id: string; segment_id: string }[] = [];
     for (const chunk of chunks(itemIds, MATCH_CHUNK)) {
-      const rows: { item_id: string; segment_id: string }[] = await validAt(
-        knex
-          .select('ia.item_id', 'ia.segment_id')
-          .from(this.byItemIndex())
-          .where({ 'ia.tenant': tenant, 'ia.type': type })
-          .whereIn('ia.item_id', chunk),
-        'ia',
-        at,
+      const rows = await selectRows<{ item_id: string; segment_id: string }>(
+        this.db,
+        `SELECT ia.item_id, ia.segment_id FROM item_assignments AS ia${this.itemIndexHint()} ` +
+          `WHERE ia.tenant = ? AND ia.type = ? AND ia.item_id IN (${placeholders(chunk.length)}) AND ${VALID_AT_IN_INDEX}`,
+        [tenant, type, ...chunk, at, at],
       );
       for (const r of rows) if (wanted.has(r.segment_id)) out.push(r);
     }
@@ -144,15 +147,9 @@ export class StorefrontRepository {
         "ia.type = 'CATEGORY'",
         'ia.item_id = up.id',
         `ia.segment_id IN (${segmentIds.map(() => '?').join(', ')})`,
-        '(ia.validity_from IS NULL OR ia.validity_from <= ?)',
-        '(ia.validity_to IS NULL OR ia.validity_to > ?)',
+        VALID_AT_IN_INDEX,
       ].join(' AND ');
-      walk.joinRaw(`LEFT JOIN item_assignments AS ia${mysql ? ' FORCE INDEX (item_assign_tenant_item)' : ''} ON ${on}`, [
-        tenant,
-        ...segmentIds,
-        at,
-        at,
-      ]);
+      walk.joinRaw(`LEFT JOIN item_assignments AS ia${this.itemIndexHint()} ON ${on}`, [tenant, ...segmentIds, at, at]);
       const [linked, nodes] = await Promise.all([
         links,
         walk as unknown as Promise<{ id: string; parent_id: string | null; segment_id: string | null }[]>,
@@ -295,19 +292,10 @@ export class StorefrontRepository {
     at: number,
   ): Promise<{ product_id: string | null; id: string; parent_id: string | null; hit: number | string }[]> {
     const knex = this.db.knex;
-    const hitOf = (column: string) =>
-      knex.raw('EXISTS ?', [
-        validAt(
-          knex
-            .select(knex.raw('1'))
-            .from(this.byItemIndex())
-            .where({ 'ia.tenant': tenant, 'ia.type': 'CATEGORY' })
-            .where('ia.item_id', knex.ref(column))
-            .whereIn('ia.segment_id', segmentIds as string[]),
-          'ia',
-          at,
-        ),
-      ]);
+    const probe =
+      `EXISTS (SELECT 1 FROM item_assignments AS ia${this.itemIndexHint()} WHERE ia.tenant = ? AND ia.type = 'CATEGORY' ` +
+      `AND ia.item_id = ?? AND ia.segment_id IN (${placeholders(segmentIds.length)}) AND ${VALID_AT_IN_INDEX})`;
+    const hitOf = (column: string) => knex.raw(probe, [tenant, column, ...segmentIds, at, at]);
     return knex
       .withRecursive('up', ['product_id', 'id', 'parent_id', 'hit'], (q) => {
         q.select('l.product_id', 'l.category_id', 'c.parent_id', hitOf('l.category_id'))
