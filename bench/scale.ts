@@ -354,9 +354,6 @@ async function maybe(run: () => Promise<Load>, label: string): Promise<number> {
   }
 }
 
-/** Endpoints that may take seconds each: a fixed number of requests instead of a duration. */
-const SLOW: Partial<autocannon.Options> = { amount: 20 };
-
 const NESTED = `{
   segments(pageSize: 20) {
     items {
@@ -590,11 +587,11 @@ async function measure(name: string, lines: number, port: number): Promise<Figur
       log(
         `  category tree: ${treeRes.status}, ${fmt(treeText.length)} bytes (${zipRes.headers.get('content-encoding') ?? 'identity'}: ETag ${etag ?? '(none)'})`,
       );
-      f.set('tree', await maybe(() => load({ url: treeUrl, headers: ownZip, ...SLOW }, 'tree'), 'tree'));
-      f.set('treePlain', await maybe(() => load({ url: treeUrl, headers: own, ...SLOW }, 'tree, identity'), 'tree identity'));
+      f.set('tree', await maybe(() => load({ url: treeUrl, headers: ownZip }, 'tree'), 'tree'));
+      f.set('treePlain', await maybe(() => load({ url: treeUrl, headers: own }, 'tree, identity'), 'tree identity'));
       const cachedHeaders = etag ? { ...ownZip, 'if-none-match': etag } : ownZip;
       const only304 = async (): Promise<Load> => {
-        const r = await load({ url: treeUrl, headers: cachedHeaders, ...SLOW }, 'tree, If-None-Match', [304]);
+        const r = await load({ url: treeUrl, headers: cachedHeaders }, 'tree, If-None-Match', [304]);
         if (Object.keys(r.statuses).some((code) => code !== '304')) throw new Error(`not all 304: ${JSON.stringify(r.statuses)}`);
         return r;
       };
@@ -604,7 +601,7 @@ async function measure(name: string, lines: number, port: number): Promise<Figur
     if (wanted('match')) {
       f.set(
         'match',
-        await maybe(() => load({ url: matchUrl, method: 'POST', headers: json, body: matchBody, ...SLOW }, 'match'), 'match'),
+        await maybe(() => load({ url: matchUrl, method: 'POST', headers: json, body: matchBody }, 'match'), 'match'),
       );
     }
 
