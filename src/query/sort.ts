@@ -63,10 +63,14 @@ export function parseSort(sort: string | undefined | null, resolve: FieldResolve
   return keys;
 }
 
-/** ORDER BY the keys, then the tiebreak columns ascending so that paging is stable. */
-export function applySort(qb: Knex.QueryBuilder, keys: SortKey[], tiebreak: string[]): void {
+/**
+ * ORDER BY the keys, then the tiebreak columns ascending so that paging is stable; `reversed`
+ * turns every direction round, which — NULLs coming first ascending and last descending on both
+ * dialects, and the tiebreak making the order total — is exactly the reverse order.
+ */
+export function applySort(qb: Knex.QueryBuilder, keys: SortKey[], tiebreak: string[], reversed = false): void {
   for (const k of keys) {
-    qb.orderByRaw(`${k.sql} ${k.desc ? 'DESC' : 'ASC'}`, k.bindings as Knex.RawBinding[]);
+    qb.orderByRaw(`${k.sql} ${k.desc !== reversed ? 'DESC' : 'ASC'}`, k.bindings as Knex.RawBinding[]);
   }
-  for (const column of tiebreak) qb.orderBy(column, 'asc');
+  for (const column of tiebreak) qb.orderBy(column, reversed ? 'desc' : 'asc');
 }

@@ -11,7 +11,7 @@ import { applyWhere } from '../../query/q-compile';
 import { applySort, type SortKey } from '../../query/sort';
 import { type Membership, type SegmentRepository, validAt } from '../segments/segment.repository';
 import { type BulkOutcome, bulkError, bulkOk } from '../shared/bulk';
-import { armChunks, segmentCounters, unionOfPages } from '../shared/paging-sql';
+import { armChunks, segmentCounters, segmentPageRead, unionOfPages } from '../shared/paging-sql';
 import { AssignmentType, type CustomerAssignmentRecord } from './customer-assignment.type';
 import { type CustomerAssignmentDraft, type CustomerAssignmentKey, keyString } from './customer-assignment.validation';
 
@@ -135,7 +135,8 @@ export class CustomerAssignmentRepository {
   /**
    * One page, as a deferred join: the page's keys come from the index that holds the segment's
    * default order and the key (cust_assign_tenant_segment_page), so OFFSET skips index entries,
-   * not rows; only the page's rows are read in full. Same order, same OFFSET semantics.
+   * not rows; only the page's rows are read in full. Same order, same OFFSET semantics; a page
+   * nearer the end of an unfiltered list is counted from the end (segmentPageRead).
    */
   async list(
     tenant: string,
@@ -144,9 +145,13 @@ export class CustomerAssignmentRepository {
     sort: SortKey[],
     paging: Paging,
   ): Promise<CustomerAssignmentRecord[]> {
+    const unfiltered = !filter.own && !filter.where?.length;
+    const read = await segmentPageRead(this.db.knex, tenant, segmentId, unfiltered ? 'customer_count' : undefined, paging);
+    if (!read) return [];
     const keys = this.filtered(tenant, [segmentId], filter).select(PRIMARY_KEY.map((c) => `ca.${c}`));
-    applySort(keys, sort, TIEBREAK);
-    keys.limit(paging.pageSize).offset(paging.offset);
+    // A page near the end is cut from the reversed order; the join below puts it back in order.
+    applySort(keys, sort, TIEBREAK, read.reversed);
+    keys.limit(read.limit).offset(read.offset);
     const qb = this.db.knex
       .select('ca.*')
       .from(keys.as('k'))

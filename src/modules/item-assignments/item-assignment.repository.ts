@@ -10,7 +10,7 @@ import type { Sql } from '../../query/json-sql';
 import { applyWhere } from '../../query/q-compile';
 import { applySort, type SortKey } from '../../query/sort';
 import { type BulkOutcome, bulkError, bulkOk } from '../shared/bulk';
-import { armChunks, segmentCounters, unionOfPages } from '../shared/paging-sql';
+import { armChunks, segmentCounters, segmentPageRead, unionOfPages } from '../shared/paging-sql';
 import { type Membership, type SegmentRepository, validAt } from '../segments/segment.repository';
 import type { AssignmentType } from '../customer-assignments/customer-assignment.type';
 import { type ItemAssignmentRecord, ItemType } from './item-assignment.type';
@@ -156,9 +156,15 @@ export class ItemAssignmentRepository {
    */
   async list(tenant: string, filter: ItemAssignmentFilter, sort: SortKey[], paging: Paging): Promise<ItemAssignmentRecord[]> {
     const tiebreak = tiebreakOf(filter);
+    // One segment's every assignment: its counter is the list's size (countsBySegmentIds).
+    const whole = filter.segmentIds?.length === 1 && !filter.type && !filter.segments && !filter.where?.length;
+    const segmentId = filter.segmentIds?.[0] ?? '';
+    const read = await segmentPageRead(this.db.knex, tenant, segmentId, whole ? 'item_count' : undefined, paging);
+    if (!read) return [];
     const keys = this.filtered(tenant, filter).select(PK.map((c) => `ia.${c}`));
-    applySort(keys, sort, tiebreak);
-    keys.limit(paging.pageSize).offset(paging.offset);
+    // A page near the end is cut from the reversed order; the join below puts it back in order.
+    applySort(keys, sort, tiebreak, read.reversed);
+    keys.limit(read.limit).offset(read.offset);
     const qb = this.db.knex
       .select('ia.*')
       .from(keys.as('k'))

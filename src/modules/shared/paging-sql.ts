@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Dialect } from '../../db/knex';
 import { toInt } from '../../db/rows';
+import type { Paging } from '../../query/paging';
 
 /**
  * Arms per UNION ALL statement: SQLite allows at most 500 in one compound SELECT
@@ -63,4 +64,52 @@ export async function segmentCounters(
 ): Promise<number[]> {
   const counts = await segmentCounts(knex, tenant, segmentIds);
   return counts.map((c) => (column === 'customer_count' ? c.customers : c.items));
+}
+
+/** Pages starting before this are read forward whatever the total: skipping so few costs little. */
+export const FAR_PAGE_OFFSET = 1000;
+
+/** Which rows of the order a page takes: LIMIT/OFFSET in forward or in reversed order. */
+export interface PageRead {
+  offset: number;
+  limit: number;
+  /** Cut from the reversed order (the page's rows are then put back in order). */
+  reversed: boolean;
+}
+
+/**
+ * How to read one page of `total` ordered rows (a segment's members, known from its counter):
+ * forward, or from the end when the page lies nearer to it — the order reversed, OFFSET counted
+ * from the end. OFFSET steps over index entries one by one, so the last page of a segment of a
+ * million members stepped over all of them (page 246 of 247 read 14,760 entries at 2M import
+ * lines, up to twice the time of page 1); from the end it steps over none. The same rows as a
+ * forward read at the moment the counter was read; null when the page is past the end.
+ *
+ * The counter and the page are two statements, so a membership change committed between them
+ * moves the window by the rows it added or removed — as it would move a client's next page.
+ */
+export function pageRead(paging: Paging, total: number): PageRead | null {
+  const end = Math.min(paging.offset + paging.pageSize, total);
+  if (end <= paging.offset) return null;
+  const fromEnd = total - end;
+  if (fromEnd >= paging.offset) return { offset: paging.offset, limit: paging.pageSize, reversed: false };
+  return { offset: fromEnd, limit: end - paging.offset, reversed: true };
+}
+
+/**
+ * A segment's page read (pageRead) when it may pay to read it from the end: an unfiltered list
+ * (`counter` is then its exact size) whose page starts at FAR_PAGE_OFFSET or later. Otherwise
+ * forward, without reading the counter.
+ */
+export async function segmentPageRead(
+  knex: Knex,
+  tenant: string,
+  segmentId: string,
+  counter: 'customer_count' | 'item_count' | undefined,
+  paging: Paging,
+): Promise<PageRead | null> {
+  const forward = { offset: paging.offset, limit: paging.pageSize, reversed: false };
+  if (counter === undefined || paging.offset < FAR_PAGE_OFFSET) return forward;
+  const [total] = await segmentCounters(knex, tenant, [segmentId], counter);
+  return pageRead(paging, total);
 }
