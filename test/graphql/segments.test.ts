@@ -3,6 +3,7 @@
  * authentication (docs/behaviour.md "Authentication and scopes", GraphQL paragraph) and the
  * protections (no stack traces, depth/alias limits).
  */
+import { withQueryCount } from '../../src/db/query-counter';
 import { SCOPE, startTestApp, type TestApp } from '../helpers/app';
 import { assignmentRow, guardGql, ISO_MS_Z, itemAssignmentRow, sleep, uid } from '../rest/_support';
 
@@ -259,7 +260,7 @@ describe('segments(q, pageNumber, pageSize, sort)', () => {
   });
 
   // A membership of up to 1,000 assignment rows is resolved to segment keys first, a larger one
-  // stays a subquery (SegmentRepository.byMemberKeys): both forms answer alike, with q, sort,
+  // stays a subquery (SegmentRepository.keyedByMembership): both forms answer alike, with q, sort,
   // paging and totalCount applied to the customer's segments only.
   test.each([
     ['resolved to keys', 2],
@@ -278,7 +279,11 @@ describe('segments(q, pageNumber, pageSize, sort)', () => {
       200,
     );
     const members = rows > 2 ? [ids.a, ids.b, ids.c] : [ids.a, ids.c];
-    const all = await page({ customerId: customer });
+    const { result, sql } = await withQueryCount(() => page({ customerId: customer }));
+    const all = result;
+    // Items and totalCount share one read of the customer's assignments (kept as a subquery of
+    // both when it is too long).
+    expect(sql.filter((q) => /from [`"]?customer_assignments/i.test(q))).toHaveLength(rows > 2 ? 3 : 1);
     expect(all.items.map((s) => s.id)).toEqual(members);
     expect(all.totalCount).toBe(members.length);
     const second = await page({ customerId: customer, q: inSite(), sort: 'name.en:desc', pageSize: 1, pageNumber: 2 });

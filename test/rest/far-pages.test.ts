@@ -153,6 +153,7 @@ describe('GET /segments/{id}/items far pages', () => {
       for (let p = 1; p <= Math.ceil(N / size) + 1; p++) {
         const res = await rest('GET', `/segments/${seg}/items?pageNumber=${p}&pageSize=${size}${sort}`);
         expect(res.statusCode).toBe(200);
+        await expectContract('GET-customer-segment-retrieve-segment-items', 200, res.json());
         const got = (res.json() as { type: string; item: { id: string } }[]).map((a) => `${a.type}:${a.item.id}`);
         expect(got).toEqual(expected.slice((p - 1) * size, p * size));
       }

@@ -2,7 +2,7 @@ import type DataLoader from 'dataloader';
 import type { Context } from '../../graphql/context';
 import type { Paging } from '../../query/paging';
 import type { SortKey } from '../../query/sort';
-import type { CustomerAssignmentFilter, SegmentAssignmentKey } from './customer-assignment.repository';
+import { type CustomerAssignmentFilter, keepsEveryAssignment, type SegmentAssignmentKey } from './customer-assignment.repository';
 import type { CustomerAssignmentRecord } from './customer-assignment.type';
 import { keyString } from './customer-assignment.validation';
 
@@ -102,7 +102,7 @@ export const customerCountBySegmentId = (ctx: Context): DataLoader<CustomerCount
  * statement); with one, the GROUP BY of customerCountBySegmentId.
  */
 export function customerCount(ctx: Context, segmentId: string, filter: CustomerAssignmentFilter): Promise<number> {
-  if (!filter.own && !filter.where?.length) return ctx.loaders.segmentCounts.load(segmentId).then((c) => c.customers);
+  if (keepsEveryAssignment(filter)) return ctx.loaders.segmentCounts.load(segmentId).then((c) => c.customers);
   return customerCountBySegmentId(ctx).load(customerCountKey(segmentId, filter));
 }
 

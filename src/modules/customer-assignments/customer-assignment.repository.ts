@@ -46,6 +46,11 @@ export interface CustomerAssignmentFilter {
   own?: Membership;
 }
 
+/** Whether the filter keeps every assignment of a segment: its counter is then the count. */
+export function keepsEveryAssignment(f: CustomerAssignmentFilter): boolean {
+  return !f.own && !f.where?.length;
+}
+
 /** A key with the segment it belongs to: what the by-key loader is asked for. */
 export interface SegmentAssignmentKey extends CustomerAssignmentKey {
   segmentId: string;
@@ -145,8 +150,8 @@ export class CustomerAssignmentRepository {
     sort: SortKey[],
     paging: Paging,
   ): Promise<CustomerAssignmentRecord[]> {
-    const unfiltered = !filter.own && !filter.where?.length;
-    const read = await segmentPageRead(this.db.knex, tenant, segmentId, unfiltered ? 'customer_count' : undefined, paging);
+    const whole = keepsEveryAssignment(filter) ? { segmentId, counter: 'customer_count' as const } : undefined;
+    const read = await segmentPageRead(this.db.knex, tenant, paging, whole);
     if (!read) return [];
     const keys = this.filtered(tenant, [segmentId], filter).select(PRIMARY_KEY.map((c) => `ca.${c}`));
     // A page near the end is cut from the reversed order; the join below puts it back in order.
@@ -203,7 +208,7 @@ export class CustomerAssignmentRepository {
   async countForSegments(tenant: string, segmentIds: readonly string[], filter: CustomerAssignmentFilter): Promise<number[]> {
     if (!segmentIds.length) return [];
     // Every assignment: the segment's counter (migrations/007), one row per segment.
-    if (!filter.own && !filter.where?.length) return segmentCounters(this.db.knex, tenant, segmentIds, 'customer_count');
+    if (keepsEveryAssignment(filter)) return segmentCounters(this.db.knex, tenant, segmentIds, 'customer_count');
     const rows = (await this.filtered(tenant, segmentIds, filter)
       .select('ca.segment_id')
       .count({ n: '*' })

@@ -65,6 +65,11 @@ export interface ItemAssignmentFilter {
   segments?: SegmentScope;
 }
 
+/** Whether the filter, past its segments, keeps every item assignment: the counters then count it. */
+function keepsEveryItem(f: Omit<ItemAssignmentFilter, 'segmentIds'>): boolean {
+  return !f.type && !f.segments && !f.where?.length;
+}
+
 export interface ItemKey {
   segmentId: string;
   type: ItemType;
@@ -157,9 +162,12 @@ export class ItemAssignmentRepository {
   async list(tenant: string, filter: ItemAssignmentFilter, sort: SortKey[], paging: Paging): Promise<ItemAssignmentRecord[]> {
     const tiebreak = tiebreakOf(filter);
     // One segment's every assignment: its counter is the list's size (countsBySegmentIds).
-    const whole = filter.segmentIds?.length === 1 && !filter.type && !filter.segments && !filter.where?.length;
-    const segmentId = filter.segmentIds?.[0] ?? '';
-    const read = await segmentPageRead(this.db.knex, tenant, segmentId, whole ? 'item_count' : undefined, paging);
+    const [segmentId, ...others] = filter.segmentIds ?? [];
+    const whole =
+      segmentId !== undefined && !others.length && keepsEveryItem(filter)
+        ? { segmentId, counter: 'item_count' as const }
+        : undefined;
+    const read = await segmentPageRead(this.db.knex, tenant, paging, whole);
     if (!read) return [];
     const keys = this.filtered(tenant, filter).select(PK.map((c) => `ia.${c}`));
     // A page near the end is cut from the reversed order; the join below puts it back in order.
@@ -221,7 +229,7 @@ export class ItemAssignmentRepository {
   ): Promise<number[]> {
     if (!segmentIds.length) return [];
     // Every assignment of the segment: its counter (migrations/007), one row per segment.
-    if (!filter.type && !filter.segments && !filter.where?.length) {
+    if (keepsEveryItem(filter)) {
       return segmentCounters(this.db.knex, tenant, segmentIds, 'item_count');
     }
     const rows: { segment_id: string; n: number | string }[] = await this.filtered(tenant, { ...filter, segmentIds })

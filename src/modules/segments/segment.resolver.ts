@@ -10,7 +10,7 @@ import { bulkLimit, checkId } from '../shared/validate';
 import { visibleSegments } from './segment.access';
 import { PatchOperationInput, SegmentInput, SegmentsArgs } from './segment.inputs';
 import { applySegmentPatch, checkPatchOperations } from './segment.patch';
-import { segmentFields } from './segment.repository';
+import { segmentFields, type SegmentFilter } from './segment.repository';
 import type { PageRoot } from '../../graphql/page';
 import {
   BulkResult,
@@ -49,16 +49,19 @@ export class SegmentResolver {
     const { where, sort, paging } = parseListArgs(args, segmentFields, ctx.services.db.dialect);
     const filter = { ...visibleSegments(viewer, args, ctx.now), where };
     const repo = ctx.services.segments;
+    // The membership filter (customerId) is resolved to segment keys once for items and count.
+    let keys: Promise<SegmentFilter> | undefined;
+    const keyed = () => (keys ??= repo.keyedByMembership(viewer.tenant, filter));
     return {
       pageNumber: paging.pageNumber,
       pageSize: paging.pageSize,
       load: async () => {
-        const rows = await repo.list(viewer.tenant, filter, sort, paging);
+        const rows = await repo.list(viewer.tenant, await keyed(), sort, paging);
         // Edges back to these segments (CustomerAssignment.segment, …) then cost no query.
         for (const row of rows) ctx.loaders.segmentById.prime(row.id, row);
         return rows;
       },
-      count: () => repo.count(viewer.tenant, filter),
+      count: async () => repo.count(viewer.tenant, await keyed()),
     };
   }
 

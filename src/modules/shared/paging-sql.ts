@@ -97,19 +97,17 @@ export function pageRead(paging: Paging, total: number): PageRead | null {
 }
 
 /**
- * A segment's page read (pageRead) when it may pay to read it from the end: an unfiltered list
- * (`counter` is then its exact size) whose page starts at FAR_PAGE_OFFSET or later. Otherwise
- * forward, without reading the counter.
+ * How to read a page of a list (pageRead): from the end when it may pay, that is when the list is
+ * every assignment of one segment (`whole`: its counter is then the list's exact size) and the
+ * page starts at FAR_PAGE_OFFSET or later; otherwise forward, without reading the counter.
  */
 export async function segmentPageRead(
   knex: Knex,
   tenant: string,
-  segmentId: string,
-  counter: 'customer_count' | 'item_count' | undefined,
   paging: Paging,
+  whole?: { segmentId: string; counter: 'customer_count' | 'item_count' },
 ): Promise<PageRead | null> {
-  const forward = { offset: paging.offset, limit: paging.pageSize, reversed: false };
-  if (counter === undefined || paging.offset < FAR_PAGE_OFFSET) return forward;
-  const [total] = await segmentCounters(knex, tenant, [segmentId], counter);
+  if (!whole || paging.offset < FAR_PAGE_OFFSET) return { offset: paging.offset, limit: paging.pageSize, reversed: false };
+  const [total] = await segmentCounters(knex, tenant, [whole.segmentId], whole.counter);
   return pageRead(paging, total);
 }

@@ -43,6 +43,23 @@ export class StorefrontRepository {
     private readonly segments: SegmentRepository,
   ) {}
 
+  /**
+   * What a match works on: the products, each once in input order, and the active segments of
+   * the site among those asked; null when either is empty (nothing can match).
+   */
+  private async matchInput(
+    tenant: string,
+    siteCode: string,
+    segmentIds: readonly string[],
+    productIds: readonly string[],
+    at: number,
+  ): Promise<{ products: string[]; segments: string[] } | null> {
+    const products = [...new Set(productIds)];
+    if (!products.length || !segmentIds.length) return null;
+    const segments = await this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at);
+    return segments.length ? { products, segments } : null;
+  }
+
   /** Active segments of `siteCode` among `ids`: the match rule's segment set. */
   private async activeSegmentsOfSite(tenant: string, ids: readonly string[], siteCode: string, at: number): Promise<string[]> {
     const qb = this.db
@@ -191,10 +208,9 @@ export class StorefrontRepository {
     productIds: readonly string[],
     at: number,
   ): Promise<ItemMatch[]> {
-    const products = [...new Set(productIds)];
-    if (!products.length || !segmentIds.length) return [];
-    const segments = await this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at);
-    if (!segments.length) return [];
+    const asked = await this.matchInput(tenant, siteCode, segmentIds, productIds, at);
+    if (!asked) return [];
+    const { products, segments } = asked;
     const [directRows, viaCategory] = await Promise.all([
       this.assignedItems(tenant, 'PRODUCT', products, segments, at),
       this.viaCategories(tenant, products, segments, at),
@@ -241,10 +257,9 @@ export class StorefrontRepository {
     productIds: readonly string[],
     at: number,
   ): Promise<string[]> {
-    const products = [...new Set(productIds)];
-    if (!products.length || !segmentIds.length) return [];
-    const segments = await this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at);
-    if (!segments.length) return [];
+    const asked = await this.matchInput(tenant, siteCode, segmentIds, productIds, at);
+    if (!asked) return [];
+    const { products, segments } = asked;
     const matched = new Set<string>();
     for (const r of await this.assignedItems(tenant, 'PRODUCT', products, segments, at)) matched.add(r.item_id);
     const rest = products.filter((p) => !matched.has(p));
