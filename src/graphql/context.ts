@@ -49,7 +49,10 @@ export function createServices(config: Config, db: Database, verifier: TokenVeri
     onError: opts.onRuleError,
   });
   segments.attachRules(rules);
-  const storefront = new StorefrontRepository(db, segments);
+  const storefront = new StorefrontRepository(db, segments, {
+    maxEntries: config.limits.categoryCoverCacheSize,
+    maxBytes: config.limits.categoryCoverCacheBytes,
+  });
   return {
     config,
     db,

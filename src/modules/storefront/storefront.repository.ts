@@ -1,6 +1,7 @@
 import { type Database, placeholders, selectRows } from '../../db/knex';
 import { type CategoryRow, chunks, toCategory } from '../catalog/catalog.repository';
 import { type Membership, type SegmentRepository } from '../segments/segment.repository';
+import { type AssignedCategories, type CategoryCover, CategoryCoverCache, type CoverSource } from './category-cover';
 import { type CategoryNodeRecord, type ItemMatch, MatchVia } from './storefront.type';
 
 /** The trees of a segment set, and the instants [from, to) over which they hold (treesOfSegments). */
@@ -37,15 +38,22 @@ interface MatchRow {
  * question are read, never a whole catalog. UNION (not UNION ALL) in the recursive part makes
  * a stray cycle in imported data terminate instead of looping.
  */
-export class StorefrontRepository {
+export class StorefrontRepository implements CoverSource {
+  /** The category cover matches walk in memory when it is kept (category-cover.ts). */
+  readonly cover: CategoryCoverCache;
+
   constructor(
     private readonly db: Database,
     private readonly segments: SegmentRepository,
-  ) {}
+    coverBounds: { maxEntries: number; maxBytes: number } = { maxEntries: 0, maxBytes: 0 },
+  ) {
+    this.cover = new CategoryCoverCache(db, this, coverBounds);
+  }
 
   /**
-   * What a match works on: the products, each once in input order, and the active segments of
-   * the site among those asked; null when either is empty (nothing can match).
+   * What a match works on: the products, each once in input order, the active segments of the
+   * site among those asked, and their category cover when it is kept; null when either is empty
+   * (nothing can match).
    */
   private async matchInput(
     tenant: string,
@@ -53,11 +61,17 @@ export class StorefrontRepository {
     segmentIds: readonly string[],
     productIds: readonly string[],
     at: number,
-  ): Promise<{ products: string[]; segments: string[] } | null> {
+  ): Promise<{ products: string[]; segments: string[]; cover: () => Promise<CategoryCover | undefined> } | null> {
     const products = [...new Set(productIds)];
     if (!products.length || !segmentIds.length) return null;
-    const segments = await this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at);
-    return segments.length ? { products, segments } : null;
+    // The version is read with the segments, before any data the cover is used with.
+    const [segments, version] = await Promise.all([
+      this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at),
+      this.cover.keeps ? this.cover.version(tenant) : undefined,
+    ]);
+    if (!segments.length) return null;
+    const cover = async () => (version === undefined ? undefined : this.cover.cover(tenant, segments, version, at));
+    return { products, segments, cover };
   }
 
   /** Active segments of `siteCode` among `ids`: the match rule's segment set. */
@@ -116,81 +130,90 @@ export class StorefrontRepository {
     return out;
   }
 
+  /** (product, linked category) of `products`, by the primary key: a fixed text per chunk length. */
+  private productLinks(tenant: string, products: readonly string[]): Promise<ProductLink[]> {
+    return selectRows<ProductLink>(
+      this.db,
+      `SELECT product_id, category_id FROM product_categories WHERE tenant = ? AND product_id IN (${placeholders(products.length)})`,
+      [tenant, ...products],
+    );
+  }
+
   /**
    * (product, category, segment) for each category of the products, or ancestor of one, that has
    * a CATEGORY assignment of one of `segmentIds` valid at `at`.
    *
-   * Two statements per chunk, in parallel: the products' category links (by key), and one walk up
-   * from their categories over distinct nodes (UNION: a shared ancestor is visited once, a cycle
-   * ends) joined to each node's assignments through the item index. Products are mapped onto the
-   * walked nodes here. On MySQL/MariaDB the join order and the index are fixed (STRAIGHT_JOIN,
-   * FORCE INDEX): left to itself the optimizer starts from the segments and reads every CATEGORY
-   * assignment of each. As before, a linked or parent id the store lacks still counts (its own
-   * assignments match; the walk stops there).
+   * With the set's category cover kept (category-cover.ts): the products' category links (by
+   * key), walked up in memory. Without it, two statements per chunk, in parallel: the links, and
+   * one walk up from their categories over distinct nodes (UNION: a shared ancestor is visited
+   * once, a cycle ends) joined to each node's assignments through the item index, which give
+   * the walked part of the cover. On MySQL/MariaDB the join order and the index are fixed
+   * (STRAIGHT_JOIN, FORCE INDEX): left to itself the optimizer starts from the segments and
+   * reads every CATEGORY assignment of each. Either way a linked or parent id the store lacks
+   * still counts (its own assignments match; the walk stops there).
    */
   private async viaCategories(
     tenant: string,
     products: readonly string[],
     segmentIds: readonly string[],
     at: number,
+    kept: CategoryCover | undefined,
   ): Promise<MatchRow[]> {
-    const knex = this.db.knex;
-    const mysql = this.db.dialect === 'mysql';
     const out: MatchRow[] = [];
     for (const chunk of chunks(products, MATCH_CHUNK)) {
-      const links: Promise<{ product_id: string; category_id: string }[]> = knex('product_categories')
-        .select('product_id', 'category_id')
-        .where('tenant', tenant)
-        .whereIn('product_id', chunk);
-      const walk = knex
-        .withRecursive('up', ['id', 'parent_id'], (q) => {
-          q.distinct('l.category_id', 'c.parent_id')
-            .from('product_categories as l')
-            .leftJoin('categories as c', (j) => j.on('c.tenant', 'l.tenant').andOn('c.id', 'l.category_id'))
-            .where('l.tenant', tenant)
-            .whereIn('l.product_id', chunk)
-            .union((u) => {
-              u.select('up.parent_id', 'c.parent_id')
-                .from('up')
-                .leftJoin('categories as c', (j) => j.on('c.id', 'up.parent_id').andOnVal('c.tenant', tenant))
-                .whereNotNull('up.parent_id');
-            });
-        })
-        .select(knex.raw(mysql ? 'STRAIGHT_JOIN ?? AS id' : '?? AS id', ['up.id']))
-        .select('up.parent_id', 'ia.segment_id')
-        .from('up');
-      const on = [
-        'ia.tenant = ?',
-        "ia.type = 'CATEGORY'",
-        'ia.item_id = up.id',
-        `ia.segment_id IN (${segmentIds.map(() => '?').join(', ')})`,
-        VALID_AT_IN_INDEX,
-      ].join(' AND ');
-      walk.joinRaw(`LEFT JOIN item_assignments AS ia${this.itemIndexHint()} ON ${on}`, [tenant, ...segmentIds, at, at]);
-      const [linked, nodes] = await Promise.all([
-        links,
-        walk as unknown as Promise<{ id: string; parent_id: string | null; segment_id: string | null }[]>,
-      ]);
-      const parentOf = new Map<string, string | null>();
-      const segmentsOf = new Map<string, string[]>();
-      for (const n of nodes) {
-        parentOf.set(n.id, n.parent_id);
-        if (n.segment_id === null) continue;
-        const list = segmentsOf.get(n.id);
-        if (list) list.push(n.segment_id);
-        else segmentsOf.set(n.id, [n.segment_id]);
-      }
-      const pathSeen = new Map<string, Set<string>>();
-      for (const l of linked) {
-        let seen = pathSeen.get(l.product_id);
-        if (!seen) pathSeen.set(l.product_id, (seen = new Set()));
-        for (let c: string | null = l.category_id; c !== null && !seen.has(c); c = parentOf.get(c) ?? null) {
-          seen.add(c);
-          for (const segment_id of segmentsOf.get(c) ?? []) out.push({ product_id: l.product_id, category_id: c, segment_id });
-        }
-      }
+      const [links, cover] = kept
+        ? [await this.productLinks(tenant, chunk), kept]
+        : await Promise.all([this.productLinks(tenant, chunk), this.walkedCover(tenant, chunk, segmentIds, at)]);
+      walkUp(links, cover.parentOf, (product_id, category_id) => {
+        for (const segment_id of cover.segmentsOf.get(category_id) ?? []) out.push({ product_id, category_id, segment_id });
+        return false;
+      });
     }
     return out;
+  }
+
+  /** The part of the cover the products' categories walk through, read by one statement (viaCategories). */
+  private async walkedCover(
+    tenant: string,
+    products: readonly string[],
+    segmentIds: readonly string[],
+    at: number,
+  ): Promise<CategoryCover> {
+    const knex = this.db.knex;
+    const mysql = this.db.dialect === 'mysql';
+    const walk = knex
+      .withRecursive('up', ['id', 'parent_id'], (q) => {
+        q.distinct('l.category_id', 'c.parent_id')
+          .from('product_categories as l')
+          .leftJoin('categories as c', (j) => j.on('c.tenant', 'l.tenant').andOn('c.id', 'l.category_id'))
+          .where('l.tenant', tenant)
+          .whereIn('l.product_id', products as string[])
+          .union((u) => {
+            u.select('up.parent_id', 'c.parent_id')
+              .from('up')
+              .leftJoin('categories as c', (j) => j.on('c.id', 'up.parent_id').andOnVal('c.tenant', tenant))
+              .whereNotNull('up.parent_id');
+          });
+      })
+      .select(knex.raw(mysql ? 'STRAIGHT_JOIN ?? AS id' : '?? AS id', ['up.id']))
+      .select('up.parent_id', 'ia.segment_id')
+      .from('up');
+    const on = [
+      'ia.tenant = ?',
+      "ia.type = 'CATEGORY'",
+      'ia.item_id = up.id',
+      `ia.segment_id IN (${placeholders(segmentIds.length)})`,
+      VALID_AT_IN_INDEX,
+    ].join(' AND ');
+    walk.joinRaw(`LEFT JOIN item_assignments AS ia${this.itemIndexHint()} ON ${on}`, [tenant, ...segmentIds, at, at]);
+    const nodes = (await walk) as { id: string; parent_id: string | null; segment_id: string | null }[];
+    const parentOf = new Map<string, string | null>();
+    const segmentsOf = new Map<string, string[]>();
+    for (const n of nodes) {
+      parentOf.set(n.id, n.parent_id);
+      if (n.segment_id !== null) pushTo(segmentsOf, n.id, n.segment_id);
+    }
+    return { parentOf, segmentsOf };
   }
 
   /**
@@ -213,7 +236,7 @@ export class StorefrontRepository {
     const { products, segments } = asked;
     const [directRows, viaCategory] = await Promise.all([
       this.assignedItems(tenant, 'PRODUCT', products, segments, at),
-      this.viaCategories(tenant, products, segments, at),
+      asked.cover().then((cover) => this.viaCategories(tenant, products, segments, at, cover)),
     ]);
     const direct: MatchRow[] = directRows.map((r) => ({ product_id: r.item_id, category_id: null, segment_id: r.segment_id }));
     const rows = [...direct, ...viaCategory];
@@ -243,9 +266,10 @@ export class StorefrontRepository {
    * without the reasons: what POST /segments/match answers. A product needs one reason, so:
    *
    * 1. its own assignments by the item index (one key probe per product);
-   * 2. only the products not matched directly walk up from their categories, in one statement
-   *    (categoryHits), and the walk goes no higher than a category with an assignment of the set:
-   *    every product at or below it matches whatever lies above.
+   * 2. only the products not matched directly walk up from their categories, and no higher than
+   *    a category with an assignment of the set: every product at or below it matches whatever
+   *    lies above. With the set's category cover kept, over their links (by key) in memory;
+   *    without it, in one statement (categoryHits).
    *
    * Rows read are bounded by the products and their category paths (less when they match early),
    * never by the segments' sizes.
@@ -261,33 +285,25 @@ export class StorefrontRepository {
     if (!asked) return [];
     const { products, segments } = asked;
     const matched = new Set<string>();
-    for (const r of await this.assignedItems(tenant, 'PRODUCT', products, segments, at)) matched.add(r.item_id);
+    const [direct, cover] = await Promise.all([this.assignedItems(tenant, 'PRODUCT', products, segments, at), asked.cover()]);
+    for (const r of direct) matched.add(r.item_id);
     const rest = products.filter((p) => !matched.has(p));
+    const hit = (product: string, category: string, hits: (c: string) => boolean) => hits(category) && !!matched.add(product);
     for (const chunk of chunks(rest, MATCH_CHUNK)) {
+      if (cover) {
+        walkUp(await this.productLinks(tenant, chunk), cover.parentOf, (p, c) => hit(p, c, (x) => cover.segmentsOf.has(x)));
+        continue;
+      }
       const rows = await this.categoryHits(tenant, chunk, segments, at);
       const parentOf = new Map<string, string | null>();
-      const hit = new Set<string>();
-      const linksOf = new Map<string, string[]>();
+      const hits = new Set<string>();
+      const links: ProductLink[] = [];
       for (const r of rows) {
         parentOf.set(r.id, r.parent_id);
-        if (Number(r.hit)) hit.add(r.id);
-        if (r.product_id === null) continue;
-        const list = linksOf.get(r.product_id);
-        if (list) list.push(r.id);
-        else linksOf.set(r.product_id, [r.id]);
+        if (Number(r.hit)) hits.add(r.id);
+        if (r.product_id !== null) links.push({ product_id: r.product_id, category_id: r.id });
       }
-      for (const [product, categories] of linksOf) {
-        const seen = new Set<string>();
-        search: for (const start of categories) {
-          for (let c: string | null = start; c !== null && !seen.has(c); c = parentOf.get(c) ?? null) {
-            if (hit.has(c)) {
-              matched.add(product);
-              break search;
-            }
-            seen.add(c);
-          }
-        }
-      }
+      walkUp(links, parentOf, (p, c) => hit(p, c, (x) => hits.has(x)));
     }
     return products.filter((p) => matched.has(p));
   }
@@ -357,6 +373,63 @@ export class StorefrontRepository {
   }
 
   /**
+   * The tenant's category parent links (id → parent id): an index-only scan of its categories.
+   * Null when it has more than `maxRows`.
+   */
+  async categoryParents(tenant: string, maxRows = Infinity): Promise<Map<string, string | null> | null> {
+    const qb = this.db.knex('categories').select('id', 'parent_id').where('tenant', tenant);
+    if (Number.isFinite(maxRows)) qb.limit(maxRows + 1);
+    const pairs: { id: string; parent_id: string | null }[] = await qb;
+    if (pairs.length > maxRows) return null;
+    return new Map(pairs.map((p) => [p.id, p.parent_id]));
+  }
+
+  /**
+   * The CATEGORY assignments of a set of segments valid at `at` (category → segments), by the
+   * primary key's range per segment, and the interval [from, to) around `at` over which the same
+   * ones are valid: between the latest validity bound at or before `at` and the first one after
+   * it. Null when the set has more than `maxRows` CATEGORY assignments, valid or not.
+   */
+  async categoryAssignments(
+    tenant: string,
+    segmentIds: readonly string[],
+    at: number,
+    maxRows = Infinity,
+  ): Promise<AssignedCategories | null> {
+    let from = -Infinity;
+    let to = Infinity;
+    let read = 0;
+    const segmentsOf = new Map<string, string[]>();
+    for (const chunk of chunks(segmentIds, MATCH_CHUNK)) {
+      const qb = this.db
+        .knex('item_assignments')
+        .select('segment_id', 'item_id', 'validity_from', 'validity_to')
+        .where({ tenant, type: 'CATEGORY' })
+        .whereIn('segment_id', chunk);
+      if (Number.isFinite(maxRows)) qb.limit(maxRows + 1 - read);
+      const rows: {
+        segment_id: string;
+        item_id: string;
+        validity_from: number | string | null;
+        validity_to: number | string | null;
+      }[] = await qb;
+      read += rows.length;
+      if (read > maxRows) return null;
+      for (const r of rows) {
+        const f = r.validity_from === null ? null : Number(r.validity_from);
+        const t = r.validity_to === null ? null : Number(r.validity_to);
+        for (const bound of [f, t]) {
+          if (bound === null) continue;
+          if (bound <= at) from = Math.max(from, bound);
+          else to = Math.min(to, bound);
+        }
+        if ((f === null || f <= at) && (t === null || t > at)) pushTo(segmentsOf, r.item_id, r.segment_id);
+      }
+    }
+    return { segmentsOf, from, to };
+  }
+
+  /**
    * The category trees of a set of segments at `at` (as categoryTrees answers them), and the
    * interval [from, to) around `at` over which they stay the same: the latest validity bound of
    * the set's CATEGORY assignments at or before `at` and the first one after it. Within it the
@@ -368,40 +441,12 @@ export class StorefrontRepository {
    */
   async treesOfSegments(tenant: string, segmentIds: readonly string[], at: number): Promise<BuiltTrees> {
     const knex = this.db.knex;
-    let from = -Infinity;
-    let to = Infinity;
-    const assigned = new Set<string>();
-    for (const chunk of chunks(segmentIds, MATCH_CHUNK)) {
-      const rows: { item_id: string; validity_from: number | string | null; validity_to: number | string | null }[] = await knex(
-        'item_assignments',
-      )
-        .select('item_id', 'validity_from', 'validity_to')
-        .where({ tenant, type: 'CATEGORY' })
-        .whereIn('segment_id', chunk);
-      for (const r of rows) {
-        const f = r.validity_from === null ? null : Number(r.validity_from);
-        const t = r.validity_to === null ? null : Number(r.validity_to);
-        for (const bound of [f, t]) {
-          if (bound === null) continue;
-          if (bound <= at) from = Math.max(from, bound);
-          else to = Math.min(to, bound);
-        }
-        if ((f === null || f <= at) && (t === null || t > at)) assigned.add(r.item_id);
-      }
-    }
+    const { segmentsOf, from, to } = (await this.categoryAssignments(tenant, segmentIds, at)) as AssignedCategories;
+    const assigned = new Set(segmentsOf.keys());
     if (!assigned.size) return { roots: [], nodes: 0, bytes: 0, from, to };
-    const pairs: { id: string; parent_id: string | null }[] = await knex('categories')
-      .select('id', 'parent_id')
-      .where('tenant', tenant);
-    const parentOf = new Map<string, string | null>();
+    const parentOf = (await this.categoryParents(tenant)) as Map<string, string | null>;
     const children = new Map<string, string[]>();
-    for (const p of pairs) {
-      parentOf.set(p.id, p.parent_id);
-      if (p.parent_id === null) continue;
-      const list = children.get(p.parent_id);
-      if (list) list.push(p.id);
-      else children.set(p.parent_id, [p.id]);
-    }
+    for (const [id, parent] of parentOf) if (parent !== null) pushTo(children, parent, id);
     // Assigned categories that exist, and everything below them (isSegmentAssigned true).
     const sub = new Set<string>();
     const stack = [...assigned].filter((id) => parentOf.has(id));
@@ -421,7 +466,7 @@ export class StorefrontRepository {
       }
     }
     const rows: CategoryRow[] = [];
-    if (wanted.size * 2 > pairs.length) {
+    if (wanted.size * 2 > parentOf.size) {
       // Most of the catalog: one scan of the tenant's categories beats thousands of keys.
       for (const r of (await knex('categories').select('*').where('tenant', tenant)) as CategoryRow[]) {
         if (wanted.has(r.id)) rows.push(r);
@@ -440,6 +485,42 @@ export class StorefrontRepository {
       rows.map((r) => ({ category: toCategory(r), isSegmentAssigned: sub.has(r.id), subcategories: [] })),
     );
     return { roots, nodes: rows.length, bytes, from, to };
+  }
+}
+
+interface ProductLink {
+  product_id: string;
+  category_id: string;
+}
+
+function pushTo(map: Map<string, string[]>, key: string, value: string): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/**
+ * Walks up from each product's linked categories over `parentOf`, calling `visit` at each node:
+ * a category `parentOf` lacks ends the walk there, a node is visited once per product (so a
+ * cycle ends), and `visit` returning true ends that product's walk.
+ */
+function walkUp(
+  links: readonly ProductLink[],
+  parentOf: ReadonlyMap<string, string | null>,
+  visit: (productId: string, categoryId: string) => boolean,
+): void {
+  const seenOf = new Map<string, Set<string> | null>();
+  for (const l of links) {
+    let seen = seenOf.get(l.product_id);
+    if (seen === null) continue;
+    if (!seen) seenOf.set(l.product_id, (seen = new Set()));
+    for (let c: string | null = l.category_id; c !== null && !seen.has(c); c = parentOf.get(c) ?? null) {
+      seen.add(c);
+      if (visit(l.product_id, c)) {
+        seenOf.set(l.product_id, null);
+        break;
+      }
+    }
   }
 }
 

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { LRUCache } from 'lru-cache';
 import type { Database } from '../../db/knex';
 import { readTenantVersion } from '../../db/tenant-version';
 import type { Language } from '../../graphql/context';
@@ -10,6 +9,7 @@ import { categoryNodeBody, type TreeNodeData } from '../../rest/bodies';
 import type { Membership } from '../segments/segment.repository';
 import type { BuiltTrees, StorefrontRepository } from './storefront.repository';
 import type { CategoryNodeRecord } from './storefront.type';
+import { type VersionedEntry, VersionedCache } from './versioned-cache';
 
 /** A tree request, resolved: whose trees, of which site, as at which instant. */
 export interface TreeRequest {
@@ -41,9 +41,7 @@ interface Body {
   gzip?: Promise<Buffer>;
 }
 
-interface Entry extends BuiltTrees {
-  /** The tenant's `category-tree` version the trees were built at. */
-  version: number;
+interface Entry extends BuiltTrees, VersionedEntry {
   /**
    * Serialized REST answers by language preference (Accept-Language, normalized), as bytes: a
    * kept answer is written to the socket as it is, not encoded again on every request.
@@ -84,22 +82,14 @@ const FORMAT = 'tree-1';
  * one version share one build.
  */
 export class CategoryTreeCache {
-  private readonly entries: LRUCache<string, Entry> | undefined;
-  private readonly building = new Map<string, Promise<Entry>>();
+  private readonly cache: VersionedCache<Entry>;
 
   constructor(
     private readonly db: Database,
     private readonly repo: StorefrontRepository,
     opts: { maxEntries: number; maxBytes: number },
   ) {
-    this.entries =
-      opts.maxEntries > 0
-        ? new LRUCache<string, Entry>({
-            max: opts.maxEntries,
-            maxSize: opts.maxBytes,
-            sizeCalculation: (e) => Math.max(1, e.bytes + e.bodyBytes),
-          })
-        : undefined;
+    this.cache = new VersionedCache<Entry>({ ...opts, bytes: (e) => e.bytes + e.bodyBytes });
   }
 
   /** The trees (GraphQL's categoryTrees). */
@@ -140,16 +130,12 @@ export class CategoryTreeCache {
   /** Counts `bytes` more of an entry's answers against the cache's bound (which may drop it). */
   private grow(key: string, entry: Entry, bytes: number): void {
     entry.bodyBytes += bytes;
-    if (this.entries?.get(key) === entry) {
-      // Re-set so the LRU counts the new size (and drops the entry if it no longer fits).
-      this.entries.delete(key);
-      this.entries.set(key, entry);
-    }
+    this.cache.resized(key, entry);
   }
 
   /** Drops every kept tree (tests; the version makes this unnecessary for correctness). */
   clear(): void {
-    this.entries?.clear();
+    this.cache.clear();
   }
 
   private etag(req: TreeRequest, version: number, key: string, from: number, to: number, langKey: string): string {
@@ -168,29 +154,13 @@ export class CategoryTreeCache {
     ]);
     if (!segments.length) return undefined;
     const key = `${req.tenant}\u0000${segments.join('\u0000')}`;
-    const kept = this.entries?.get(key);
-    if (kept && kept.version === version && kept.from <= req.at && req.at < kept.to) return { entry: kept, key };
-    // One build per tree and version at a time; a request whose instant the shared build does
-    // not cover builds its own.
-    const flight = `${key}\u0001${version}`;
-    let build = this.building.get(flight);
-    if (!build) {
-      build = this.build(req, segments, version).finally(() => this.building.delete(flight));
-      this.building.set(flight, build);
-    }
-    let entry = await build;
-    if (!(entry.from <= req.at && req.at < entry.to)) entry = await this.build(req, segments, version);
-    const current = this.entries?.get(key);
-    // Keep the newest version's tree (a slow build must not replace a newer one).
-    if (this.entries && (!current || current.version <= entry.version)) this.entries.set(key, entry);
+    const entry = await this.cache.get(key, version, req.at, async () => ({
+      ...(await this.repo.treesOfSegments(req.tenant, segments, req.at)),
+      version,
+      bodies: new Map(),
+      bodyBytes: 0,
+    }));
     return { entry, key };
-  }
-
-  private async build(req: TreeRequest, segments: readonly string[], version: number): Promise<Entry> {
-    // The version is read before the trees: a write committed in between makes the entry look
-    // older than it is (a later miss), never newer.
-    const built = await this.repo.treesOfSegments(req.tenant, segments, req.at);
-    return { ...built, version, bodies: new Map(), bodyBytes: 0 };
   }
 }
 
