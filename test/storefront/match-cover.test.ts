@@ -7,7 +7,7 @@ import { expectContract } from '../helpers/contract';
  * HTTP: a warm match reads no categories and no CATEGORY assignments, yet every write that can
  * change a match through categories changes the next answer at once — assignments, a parent
  * move, a category delete, a segment's status — as does an instant across a validity bound;
- * a kept cover never crosses tenants or segment sets; and a cover too large to keep leaves the
+ * a kept cover never crosses tenants or segments, and is kept per segment; and a cover too large to keep leaves the
  * answer the same, walked in SQL.
  *
  *   c-root ── c-a ── c-a1      p-a1 in c-a1, p-b in c-b, p-root in c-root, p-none in none
@@ -148,6 +148,19 @@ test('a kept cover never crosses tenants or segment sets', async () => {
   expect((await match(['silver'], { tenant: 'other' })).ids).toEqual([]);
 });
 
+test('parts are per segment: a new set of warm segments reads no walk, and each segment answers for itself', async () => {
+  // acme: gold has c-a (c-b under it), silver has c-root from June; both warm at this version.
+  const may = { at: '2026-05-15T00:00:00.000Z' };
+  expect((await match(['gold'], may)).ids).toEqual(['p-b']);
+  expect((await match(['silver'], may)).ids).toEqual([]);
+  const both = await match(['gold', 'silver'], may);
+  expect(both.ids).toEqual(['p-b']);
+  expect(walks(both.statements)).toEqual([]);
+  const june = { at: '2026-06-15T00:00:00.000Z' };
+  expect((await match(['silver'], june)).ids).toEqual(['p-b', 'p-root']);
+  expect((await match(['gold', 'silver'], june)).ids).toEqual(['p-b', 'p-root']);
+});
+
 test('GraphQL reasons come from the same cover: the category on the path that is assigned', async () => {
   const res = await t.gql<{
     matchItems: { productId: string; reasons: { segmentId: string; via: string; categoryId: string }[] }[];
@@ -210,15 +223,19 @@ describe('two tenants at the same version with different trees', () => {
   });
 });
 
-describe('a cover too large to keep', () => {
+describe.each([
+  // 1,000 bytes: each part may take 250, about two rows; the catalog has four categories.
+  ['the catalog', '1000'],
+  // 1,800 bytes: four rows a part; the catalog fits, a segment with five assignments does not.
+  ['a segment', '1800'],
+])('%s too large to keep', (_part, bytes) => {
   let small: TestApp;
   afterAll(async () => {
     await small.close();
   });
 
   test('answers the same, walked in SQL on every request', async () => {
-    // 1,000 bytes: each part may take 250, about two rows; this catalog has four categories.
-    small = await startTestApp({ CATEGORY_COVER_CACHE_BYTES: '1000' });
+    small = await startTestApp({ CATEGORY_COVER_CACHE_BYTES: bytes });
     const sql: string[] = [];
     small.db.knex.on('query', (q: { sql: string }) => sql.push(q.sql));
     await catalog(
@@ -232,7 +249,9 @@ describe('a cover too large to keep', () => {
       [['p-a1', ['c-a1']]],
     );
     await okRest(small.rest('PUT', '/segments/gold', { body: { name: 'gold', siteCode: 'main', status: 'ACTIVE' } }));
-    await okRest(small.rest('PUT', '/segments/gold/items/CATEGORY/c-root'));
+    // c-a among ids the store does not have (assignments to unknown ids are accepted).
+    const ids = ['c-a', 'x-1', 'x-2', 'x-3', 'x-4'];
+    await okRest(small.rest('PUT', '/segments/gold/items/CATEGORY/bulk', { body: ids.map((id) => ({ id })) }));
     for (let i = 0; i < 2; i++) {
       sql.length = 0;
       const res = await small.rest('POST', '/segments/match', {

@@ -4,15 +4,29 @@ import { type VersionedEntry, VersionedCache } from './versioned-cache';
 
 /**
  * What decides whether a product matches through its categories (storefront.repository.ts,
- * match and matchingProducts): the tenant's category parent links, and which of a segment set's
- * CATEGORY assignments are valid at the instant asked. A match walks up from each linked
- * category over `parentOf` and looks each node up in `segmentsOf`.
+ * match and matchingProducts): the tenant's category parent links, and which CATEGORY
+ * assignments of the segment set are valid at the instant asked. A match walks up from each
+ * linked category over `parentOf` and asks each node which segments cover it.
  */
 export interface CategoryCover {
-  /** Every category of the tenant → its parent id (null for a root). */
+  /** Categories → their parent ids (null for a root): every one of the tenant's, or those walked. */
   parentOf: ReadonlyMap<string, string | null>;
-  /** Category id → the segments of the set with a CATEGORY assignment of it valid at the instant. */
-  segmentsOf: ReadonlyMap<string, readonly string[]>;
+  /** The segments of the set (in the set's order) with a CATEGORY assignment of `categoryId` valid at the instant. */
+  segmentsAt(categoryId: string): readonly string[];
+  /** Whether segmentsAt(categoryId) is not empty. */
+  covers(categoryId: string): boolean;
+}
+
+/** A cover over per-segment sets of assigned categories. */
+export function coverOf(
+  parentOf: ReadonlyMap<string, string | null>,
+  parts: readonly { segmentId: string; categories: ReadonlySet<string> }[],
+): CategoryCover {
+  return {
+    parentOf,
+    segmentsAt: (c) => parts.filter((p) => p.categories.has(c)).map((p) => p.segmentId),
+    covers: (c) => parts.some((p) => p.categories.has(c)),
+  };
 }
 
 /** A segment set's CATEGORY assignments valid at an instant, and the interval [from, to) around it over which the same ones are. */
@@ -33,31 +47,35 @@ export interface CoverSource {
   ): Promise<AssignedCategories | null>;
 }
 
-/** One kept part: a tenant's parent links, or one set's assignments; neither when it was too large to keep. */
+/** One kept part: a tenant's parent links, or one segment's assigned categories; neither when it was too large to keep. */
 interface Entry extends VersionedEntry {
   parentOf?: Map<string, string | null>;
-  segmentsOf?: Map<string, string[]>;
+  categories?: Set<string>;
   bytes: number;
 }
 
 /** Estimated heap bytes of a map entry beyond its strings' characters (measured ~110 for two 10-character ids). */
 const ENTRY_BYTES = 72;
-/** Per segment id in an assignment's list, beyond its characters. */
-const LIST_ITEM_BYTES = 16;
 /** A part larger than this share of the cache's bytes is not kept (nor read whole again at that version). */
 const PART_SHARE = 4;
 /** Estimated bytes per row, to turn the part's byte budget into a row limit for its read. */
 const ROW_BYTES = 100;
+/** Segments whose parts are built at once (one statement each) when a request finds them missing. */
+const BUILD_GROUP = 10;
 
 /**
- * The category cover kept per tenant (parent links) and per set of segments (their valid
- * CATEGORY assignments), exact by the tenant's `category-tree` version, which every write of
- * categories and CATEGORY assignments — and of a segment's status, validity or site — bumps in
- * its own transaction (migrations/008_tree_versions.ts), and by the interval of the set's
- * validity bounds around the instant built for (versioned-cache.ts). A warm match walks its
- * products' categories in memory instead of a recursive statement per request.
+ * The category cover kept per tenant (parent links) and per segment (its valid CATEGORY
+ * assignments), exact by the tenant's `category-tree` version, which every write of categories
+ * and CATEGORY assignments — and of a segment's status, validity or site — bumps in its own
+ * transaction (migrations/008_tree_versions.ts), and by the interval of the segment's validity
+ * bounds around the instant built for (versioned-cache.ts). A warm match walks its products'
+ * categories in memory instead of a recursive statement per request.
  *
- * Bounded: an LRU by count and estimated bytes (limits.ts). A tenant whose catalog, or a set
+ * Kept per segment, not per set of segments: storefronts ask for each customer's own set, and
+ * parts per segment serve every set made of them, so neither many customers nor a client varying
+ * its sets makes a read per request (the keys are bounded by the tenant's segments).
+ *
+ * Bounded: an LRU by count and estimated bytes (limits.ts). A tenant whose catalog, or a segment
  * whose assignments, would take more than a quarter of those bytes is not kept: `cover` answers
  * undefined at that version (remembered, so the large read is not repeated) and the match walks
  * in SQL as it does with the cache off. Either way the rows read per request are bounded by the
@@ -86,21 +104,36 @@ export class CategoryCoverCache {
     return readTenantVersion(this.db.knex, tenant, 'category-tree');
   }
 
-  /** The cover of `segmentIds` (sorted, active) at `at` as of `version`; undefined when a part is too large to keep. */
+  /** The cover of `segmentIds` (active) at `at` as of `version`; undefined when a part is too large to keep. */
   async cover(tenant: string, segmentIds: readonly string[], version: number, at: number): Promise<CategoryCover | undefined> {
-    const [parents, assigned] = await Promise.all([
-      this.cache.get(`p\u0000${tenant}`, version, at, async () => {
-        const parentOf = await this.source.categoryParents(tenant, this.maxRows);
-        return { version, from: -Infinity, to: Infinity, ...(parentOf ? { parentOf, bytes: mapBytes(parentOf) } : { bytes: 1 }) };
-      }),
-      this.cache.get(`a\u0000${tenant}\u0000${segmentIds.join('\u0000')}`, version, at, async () => {
-        const found = await this.source.categoryAssignments(tenant, segmentIds, at, this.maxRows);
-        if (!found) return { version, from: -Infinity, to: Infinity, bytes: 1 };
-        return { version, from: found.from, to: found.to, segmentsOf: found.segmentsOf, bytes: mapBytes(found.segmentsOf) };
-      }),
-    ]);
-    if (!parents.parentOf || !assigned.segmentsOf) return undefined;
-    return { parentOf: parents.parentOf, segmentsOf: assigned.segmentsOf };
+    const parents = this.cache.get(`p\u0000${tenant}`, version, at, async () => {
+      const parentOf = await this.source.categoryParents(tenant, this.maxRows);
+      return { version, from: -Infinity, to: Infinity, ...(parentOf ? { parentOf, bytes: setBytes(parentOf) } : { bytes: 1 }) };
+    });
+    const parts = async (): Promise<{ segmentId: string; categories: Set<string> }[] | undefined> => {
+      const out: { segmentId: string; categories: Set<string> }[] = [];
+      for (let i = 0; i < segmentIds.length; i += BUILD_GROUP) {
+        const group = segmentIds.slice(i, i + BUILD_GROUP);
+        const entries = await Promise.all(
+          group.map((id) => this.cache.get(`s\u0000${tenant}\u0000${id}`, version, at, () => this.part(tenant, id, version, at))),
+        );
+        for (const [j, e] of entries.entries()) {
+          if (!e.categories) return undefined;
+          out.push({ segmentId: group[j] as string, categories: e.categories });
+        }
+      }
+      return out;
+    };
+    // Together: a failure of either is the caller's, and neither is left unawaited.
+    const [{ parentOf }, kept] = await Promise.all([parents, parts()]);
+    return parentOf && kept ? coverOf(parentOf, kept) : undefined;
+  }
+
+  private async part(tenant: string, segmentId: string, version: number, at: number): Promise<Entry> {
+    const found = await this.source.categoryAssignments(tenant, [segmentId], at, this.maxRows);
+    if (!found) return { version, from: -Infinity, to: Infinity, bytes: 1 };
+    const categories = new Set(found.segmentsOf.keys());
+    return { version, from: found.from, to: found.to, categories, bytes: setBytes(categories) };
   }
 
   clear(): void {
@@ -108,12 +141,10 @@ export class CategoryCoverCache {
   }
 }
 
-function mapBytes(map: Map<string, string | null | string[]>): number {
+/** Estimated heap bytes of a set of ids, or of a map of ids to ids. */
+function setBytes(entries: Set<string> | Map<string, string | null>): number {
   let bytes = 0;
-  for (const [key, value] of map) {
-    bytes += ENTRY_BYTES + 2 * key.length;
-    if (typeof value === 'string') bytes += 2 * value.length;
-    else if (value !== null) for (const s of value) bytes += LIST_ITEM_BYTES + 2 * s.length;
-  }
+  for (const key of entries.keys()) bytes += ENTRY_BYTES + 2 * key.length;
+  if (entries instanceof Map) for (const value of entries.values()) bytes += 2 * (value?.length ?? 0);
   return bytes;
 }

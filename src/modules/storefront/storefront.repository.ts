@@ -1,7 +1,7 @@
 import { type Database, placeholders, selectRows } from '../../db/knex';
 import { type CategoryRow, chunks, toCategory } from '../catalog/catalog.repository';
 import { type Membership, type SegmentRepository } from '../segments/segment.repository';
-import { type AssignedCategories, type CategoryCover, CategoryCoverCache, type CoverSource } from './category-cover';
+import { type AssignedCategories, type CategoryCover, CategoryCoverCache, type CoverSource, coverOf } from './category-cover';
 import { type CategoryNodeRecord, type ItemMatch, MatchVia } from './storefront.type';
 
 /** The trees of a segment set, and the instants [from, to) over which they hold (treesOfSegments). */
@@ -165,7 +165,7 @@ export class StorefrontRepository implements CoverSource {
         ? [await this.productLinks(tenant, chunk), kept]
         : await Promise.all([this.productLinks(tenant, chunk), this.walkedCover(tenant, chunk, segmentIds, at)]);
       walkUp(links, cover.parentOf, (product_id, category_id) => {
-        for (const segment_id of cover.segmentsOf.get(category_id) ?? []) out.push({ product_id, category_id, segment_id });
+        for (const segment_id of cover.segmentsAt(category_id)) out.push({ product_id, category_id, segment_id });
         return false;
       });
     }
@@ -208,12 +208,15 @@ export class StorefrontRepository implements CoverSource {
     walk.joinRaw(`LEFT JOIN item_assignments AS ia${this.itemIndexHint()} ON ${on}`, [tenant, ...segmentIds, at, at]);
     const nodes = (await walk) as { id: string; parent_id: string | null; segment_id: string | null }[];
     const parentOf = new Map<string, string | null>();
-    const segmentsOf = new Map<string, string[]>();
+    const categoriesOf = new Map<string, Set<string>>(segmentIds.map((id) => [id, new Set()]));
     for (const n of nodes) {
       parentOf.set(n.id, n.parent_id);
-      if (n.segment_id !== null) pushTo(segmentsOf, n.id, n.segment_id);
+      if (n.segment_id !== null) categoriesOf.get(n.segment_id)?.add(n.id);
     }
-    return { parentOf, segmentsOf };
+    return coverOf(
+      parentOf,
+      [...categoriesOf].map(([segmentId, categories]) => ({ segmentId, categories })),
+    );
   }
 
   /**
@@ -291,7 +294,7 @@ export class StorefrontRepository implements CoverSource {
     const hit = (product: string, category: string, hits: (c: string) => boolean) => hits(category) && !!matched.add(product);
     for (const chunk of chunks(rest, MATCH_CHUNK)) {
       if (cover) {
-        walkUp(await this.productLinks(tenant, chunk), cover.parentOf, (p, c) => hit(p, c, (x) => cover.segmentsOf.has(x)));
+        walkUp(await this.productLinks(tenant, chunk), cover.parentOf, (p, c) => hit(p, c, (x) => cover.covers(x)));
         continue;
       }
       const rows = await this.categoryHits(tenant, chunk, segments, at);
