@@ -23,7 +23,7 @@ import { binaryCollation, binaryTable, isMysql } from './helpers';
  */
 const NAME = 'category-tree';
 
-interface Trigger {
+export interface Trigger {
   name: string;
   table: string;
   event: 'INSERT' | 'UPDATE' | 'DELETE';
@@ -31,7 +31,7 @@ interface Trigger {
   when?: { mysql: string; sqlite: string };
 }
 
-const changed = (cols: string[], nullSafeNe: (c: string) => string): string => cols.map(nullSafeNe).join(' OR ');
+export const changed = (cols: string[], nullSafeNe: (c: string) => string): string => cols.map(nullSafeNe).join(' OR ');
 const SEGMENT_SET_COLUMNS = ['status', 'validity_from', 'validity_to', 'site_code'];
 
 const TRIGGERS: Trigger[] = [
@@ -62,13 +62,14 @@ const TRIGGERS: Trigger[] = [
   { name: 'segments_tree_del', table: 'segments', event: 'DELETE' },
 ];
 
-function triggerSql(knex: Knex, t: Trigger): string {
+/** The row trigger `t`, bumping the tenant's `name` version (`category-tree` here; migration 010 adds another). */
+export function triggerSql(knex: Knex, t: Trigger, name = NAME): string {
   const row = t.event === 'DELETE' ? 'OLD' : 'NEW';
   if (isMysql(knex)) {
     // One statement, no BEGIN … END: the condition goes into an INSERT … SELECT.
     return (
       `CREATE TRIGGER ${t.name} AFTER ${t.event} ON ${t.table} FOR EACH ROW ` +
-      `INSERT INTO tenant_versions (tenant, name, version) SELECT ${row}.tenant, '${NAME}', 1 FROM DUAL` +
+      `INSERT INTO tenant_versions (tenant, name, version) SELECT ${row}.tenant, '${name}', 1 FROM DUAL` +
       (t.when ? ` WHERE ${t.when.mysql}` : '') +
       ' ON DUPLICATE KEY UPDATE version = tenant_versions.version + 1'
     );
@@ -77,9 +78,9 @@ function triggerSql(knex: Knex, t: Trigger): string {
     `CREATE TRIGGER ${t.name} AFTER ${t.event} ON ${t.table} FOR EACH ROW` +
     (t.when ? ` WHEN ${t.when.sqlite}` : '') +
     // Not INSERT OR IGNORE: inside an upsert SQLite applies the outer statement's conflict policy.
-    ` BEGIN INSERT INTO tenant_versions (tenant, name, version) SELECT ${row}.tenant, '${NAME}', 0` +
-    ` WHERE NOT EXISTS (SELECT 1 FROM tenant_versions WHERE tenant = ${row}.tenant AND name = '${NAME}');` +
-    ` UPDATE tenant_versions SET version = version + 1 WHERE tenant = ${row}.tenant AND name = '${NAME}'; END`
+    ` BEGIN INSERT INTO tenant_versions (tenant, name, version) SELECT ${row}.tenant, '${name}', 0` +
+    ` WHERE NOT EXISTS (SELECT 1 FROM tenant_versions WHERE tenant = ${row}.tenant AND name = '${name}');` +
+    ` UPDATE tenant_versions SET version = version + 1 WHERE tenant = ${row}.tenant AND name = '${name}'; END`
   );
 }
 

@@ -7,6 +7,7 @@ import * as m006 from '../../migrations/006_segment_rules';
 import * as m007 from '../../migrations/007_segment_counters';
 import * as m008 from '../../migrations/008_tree_versions';
 import * as m009 from '../../migrations/009_item_index_validity';
+import * as m010 from '../../migrations/010_category_link_versions';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs from
@@ -21,6 +22,7 @@ const migrations: Record<string, Knex.Migration> = {
   '007_segment_counters': m007,
   '008_tree_versions': m008,
   '009_item_index_validity': m009,
+  '010_category_link_versions': m010,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

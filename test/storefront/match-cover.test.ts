@@ -44,6 +44,13 @@ async function match(
   return { ids: body.map((m) => m.id), statements };
 }
 
+/** Statements that read the tenant's categories (the cover's parent links). */
+const linkReads = (sql: string[]): string[] => sql.filter((s) => /\bcategories\b/i.test(s));
+
+/** Statements that read a segment's CATEGORY assignments (a cover's part). */
+const partReads = (sql: string[]): string[] =>
+  sql.filter((s) => /select [`"]segment_id[`"], [`"]item_id[`"], [`"]validity_from/i.test(s));
+
 /** Statements that read the category tree or CATEGORY assignments (what a kept cover replaces). */
 const walks = (sql: string[]): string[] => sql.filter((s) => /\bcategories\b|'CATEGORY'|with recursive/i.test(s));
 
@@ -106,15 +113,21 @@ test('a warm match walks in memory; every write that changes it changes the next
   expect(warm.ids).toEqual(['p-a1']);
   expect(walks(warm.statements)).toEqual([]);
 
-  // A parent move: c-b under c-a.
+  // A parent move: c-b under c-a. The links are read again.
   await gqlOk(t.gql(UPSERT_CATEGORIES, { input: [{ id: 'c-b', parentId: 'c-a', code: 'c-b', position: 2 }] }));
-  expect((await match(['gold'])).ids).toEqual(['p-a1', 'p-b']);
+  const moved = await match(['gold']);
+  expect(moved.ids).toEqual(['p-a1', 'p-b']);
+  expect(linkReads(moved.statements)).toHaveLength(1);
   // A category deleted: p-a1's link now names a category the store lacks, which is not assigned.
   await gqlOk(t.gql('mutation($ids: [ID!]!) { deleteCategories(ids: $ids) }', { ids: ['c-a1'] }));
   expect((await match(['gold'])).ids).toEqual(['p-b']);
   // An assignment of the root covers everything linked below it; its deletion takes it back.
+  // Neither moves a category: the segment's part is read again, the tenant's links are not.
   await assign('c-root');
-  expect((await match(['gold'])).ids).toEqual(['p-b', 'p-root']);
+  const assigned = await match(['gold']);
+  expect(assigned.ids).toEqual(['p-b', 'p-root']);
+  expect(linkReads(assigned.statements)).toEqual([]);
+  expect(partReads(assigned.statements)).toHaveLength(1);
   await okRest(t.rest('DELETE', '/segments/gold/items/CATEGORY/c-root'));
   expect((await match(['gold'])).ids).toEqual(['p-b']);
   // The segment made inactive, then active again.
@@ -124,6 +137,35 @@ test('a warm match walks in memory; every write that changes it changes the next
   const again = await match(['gold']);
   expect(again.ids).toEqual(['p-b']);
   expect((await match(['gold'])).statements.length).toBeLessThan(again.statements.length);
+});
+
+test('category-links moves only when a category is created, deleted or moved', async () => {
+  const versions = (tenant: string) => t.services.storefront.cover.versions(tenant);
+  const step = async (write: () => Promise<unknown>): Promise<[number, number]> => {
+    const before = await versions('acme');
+    await write();
+    const after = await versions('acme');
+    return [after['category-tree'] - before['category-tree'], after['category-links'] - before['category-links']];
+  };
+  const upsert = (input: unknown[]) => gqlOk(t.gql(UPSERT_CATEGORIES, { input }));
+  // Renamed (same parent): the trees change, the links do not.
+  expect(await step(() => upsert([{ id: 'c-root', code: 'c-root', name: { en: 'Root' }, position: 1 }]))).toEqual([1, 0]);
+  expect(await step(() => upsert([{ id: 'c-new', parentId: 'c-root', code: 'c-new', position: 9 }]))).toEqual([1, 1]);
+  expect(await step(() => upsert([{ id: 'c-new', parentId: null, code: 'c-new', position: 9 }]))).toEqual([1, 1]);
+  expect(await step(() => gqlOk(t.gql('mutation($ids: [ID!]!) { deleteCategories(ids: $ids) }', { ids: ['c-new'] })))).toEqual([
+    1, 1,
+  ]);
+  expect(await step(() => okRest(t.rest('PUT', '/segments/silver/items/CATEGORY/c-b')))).toEqual([1, 0]);
+  expect(await step(() => okRest(t.rest('DELETE', '/segments/silver/items/CATEGORY/c-b')))).toEqual([1, 0]);
+  // A rolled-back write bumps neither: a batch with one bad element is all or nothing.
+  const bad = await t.gql(UPSERT_CATEGORIES, {
+    input: [
+      { id: 'c-new2', code: 'c-new2', position: 1 },
+      { id: '', code: 'x', position: 1 },
+    ],
+  });
+  expect(bad.errors?.length).toBeGreaterThan(0);
+  expect(await step(async () => undefined)).toEqual([0, 0]);
 });
 
 test('an instant across a validity bound changes the answer with no write', async () => {
@@ -215,8 +257,8 @@ describe('two tenants at the same version with different trees', () => {
       );
       await okRest(t.rest('PUT', `/segments/gold/items/CATEGORY/${assigned}`, { tenant, token }));
     }
-    const version = (tenant: string) => t.services.storefront.cover.version(tenant);
-    expect(await version('twinx')).toBe(await version('twiny'));
+    const versions = (tenant: string) => t.services.storefront.cover.versions(tenant);
+    expect(await versions('twinx')).toEqual(await versions('twiny'));
     expect((await match(['gold'], { tenant: 'twinx' })).ids).toEqual(['p-a1']);
     expect((await match(['gold'], { tenant: 'twiny' })).ids).toEqual(['p-a1']);
     expect((await match(['gold'], { tenant: 'twinx' })).ids).toEqual(['p-a1']);

@@ -1,5 +1,5 @@
 import type { Database } from '../../db/knex';
-import { readTenantVersion } from '../../db/tenant-version';
+import { readTenantVersions } from '../../db/tenant-version';
 import { type VersionedEntry, VersionedCache } from './versioned-cache';
 
 /**
@@ -47,6 +47,9 @@ export interface CoverSource {
   ): Promise<AssignedCategories | null>;
 }
 
+/** The versions a cover is exact by (db/tenant-version.ts). */
+export type CoverVersions = Record<'category-tree' | 'category-links', number>;
+
 /** One kept part: a tenant's parent links, or one segment's assigned categories; neither when it was too large to keep. */
 interface Entry extends VersionedEntry {
   parentOf?: Map<string, string | null>;
@@ -65,10 +68,12 @@ const BUILD_GROUP = 10;
 
 /**
  * The category cover kept per tenant (parent links) and per segment (its valid CATEGORY
- * assignments), exact by the tenant's `category-tree` version, which every write of categories
- * and CATEGORY assignments — and of a segment's status, validity or site — bumps in its own
- * transaction (migrations/008_tree_versions.ts), and by the interval of the segment's validity
- * bounds around the instant built for (versioned-cache.ts). A warm match walks its products'
+ * assignments). The links are exact by the tenant's `category-links` version, which a category
+ * created, deleted or moved bumps (migrations/010); a segment's part by its `category-tree`
+ * version, which every write of categories and CATEGORY assignments — and of a segment's status,
+ * validity or site — bumps (migrations/008_tree_versions.ts), and by the interval of the
+ * segment's validity bounds around the instant built for (versioned-cache.ts). Both are bumped in
+ * the writing transaction. A warm match walks its products'
  * categories in memory instead of a recursive statement per request.
  *
  * Kept per segment, not per set of segments: storefronts ask for each customer's own set, and
@@ -99,16 +104,30 @@ export class CategoryCoverCache {
     return this.cache.keeps;
   }
 
-  /** The tenant's current version, to be read before (or with) anything the cover is used with. */
-  version(tenant: string): Promise<number> {
-    return readTenantVersion(this.db.knex, tenant, 'category-tree');
+  /** The tenant's current versions, to be read before (or with) anything the cover is used with. */
+  versions(tenant: string): Promise<CoverVersions> {
+    return readTenantVersions(this.db.knex, tenant, ['category-tree', 'category-links']);
   }
 
-  /** The cover of `segmentIds` (active) at `at` as of `version`; undefined when a part is too large to keep. */
-  async cover(tenant: string, segmentIds: readonly string[], version: number, at: number): Promise<CategoryCover | undefined> {
-    const parents = this.cache.get(`p\u0000${tenant}`, version, at, async () => {
+  /** The cover of `segmentIds` (active) at `at` as of `versions`; undefined when a part is too large to keep. */
+  async cover(
+    tenant: string,
+    segmentIds: readonly string[],
+    versions: CoverVersions,
+    at: number,
+  ): Promise<CategoryCover | undefined> {
+    // The links change only with categories created, deleted or moved (migration 010); the
+    // segments' parts with every write of CATEGORY assignments and categories (migration 008).
+    const links = versions['category-links'];
+    const version = versions['category-tree'];
+    const parents = this.cache.get(`p\u0000${tenant}`, links, at, async () => {
       const parentOf = await this.source.categoryParents(tenant, this.maxRows);
-      return { version, from: -Infinity, to: Infinity, ...(parentOf ? { parentOf, bytes: setBytes(parentOf) } : { bytes: 1 }) };
+      return {
+        version: links,
+        from: -Infinity,
+        to: Infinity,
+        ...(parentOf ? { parentOf, bytes: setBytes(parentOf) } : { bytes: 1 }),
+      };
     });
     const parts = async (): Promise<{ segmentId: string; categories: Set<string> }[] | undefined> => {
       const out: { segmentId: string; categories: Set<string> }[] = [];

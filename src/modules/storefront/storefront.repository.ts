@@ -64,13 +64,13 @@ export class StorefrontRepository implements CoverSource {
   ): Promise<{ products: string[]; segments: string[]; cover: () => Promise<CategoryCover | undefined> } | null> {
     const products = [...new Set(productIds)];
     if (!products.length || !segmentIds.length) return null;
-    // The version is read with the segments, before any data the cover is used with.
-    const [segments, version] = await Promise.all([
+    // The versions are read with the segments, before any data the cover is used with.
+    const [segments, versions] = await Promise.all([
       this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at),
-      this.cover.keeps ? this.cover.version(tenant) : undefined,
+      this.cover.keeps ? this.cover.versions(tenant) : undefined,
     ]);
     if (!segments.length) return null;
-    const cover = async () => (version === undefined ? undefined : this.cover.cover(tenant, segments, version, at));
+    const cover = async () => (versions === undefined ? undefined : this.cover.cover(tenant, segments, versions, at));
     return { products, segments, cover };
   }
 
