@@ -10,11 +10,7 @@ export type TenantVersionName = 'category-tree' | 'category-links';
 
 /** The tenant's current `name` version (0 before the first write): one primary-key read. */
 export async function readTenantVersion(q: Knex | Knex.Transaction, tenant: string, name: TenantVersionName): Promise<number> {
-  const row: { version: number | string } | undefined = await q('tenant_versions')
-    .select('version')
-    .where({ tenant, name })
-    .first();
-  return row ? Number(row.version) : 0;
+  return (await readTenantVersions(q, tenant, [name]))[name];
 }
 
 /** Several of the tenant's versions (0 for one never written) in one read by key. */

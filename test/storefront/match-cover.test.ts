@@ -48,8 +48,7 @@ async function match(
 const linkReads = (sql: string[]): string[] => sql.filter((s) => /\bcategories\b/i.test(s));
 
 /** Statements that read a segment's CATEGORY assignments (a cover's part). */
-const partReads = (sql: string[]): string[] =>
-  sql.filter((s) => /select [`"]segment_id[`"], [`"]item_id[`"], [`"]validity_from/i.test(s));
+const partReads = (sql: string[]): string[] => sql.filter((s) => /select [`"]item_id[`"], [`"]validity_from/i.test(s));
 
 /** Statements that read the category tree or CATEGORY assignments (what a kept cover replaces). */
 const walks = (sql: string[]): string[] => sql.filter((s) => /\bcategories\b|'CATEGORY'|with recursive/i.test(s));

@@ -29,9 +29,9 @@ export function coverOf(
   };
 }
 
-/** A segment set's CATEGORY assignments valid at an instant, and the interval [from, to) around it over which the same ones are. */
+/** The categories a segment set's CATEGORY assignments valid at an instant name, and the interval [from, to) around it over which the same ones are. */
 export interface AssignedCategories {
-  segmentsOf: Map<string, string[]>;
+  categories: Set<string>;
   from: number;
   to: number;
 }
@@ -73,8 +73,8 @@ const BUILD_GROUP = 10;
  * version, which every write of categories and CATEGORY assignments — and of a segment's status,
  * validity or site — bumps (migrations/008_tree_versions.ts), and by the interval of the
  * segment's validity bounds around the instant built for (versioned-cache.ts). Both are bumped in
- * the writing transaction. A warm match walks its products'
- * categories in memory instead of a recursive statement per request.
+ * the writing transaction. A warm match walks its products' categories in memory instead of a
+ * recursive statement per request.
  *
  * Kept per segment, not per set of segments: storefronts ask for each customer's own set, and
  * parts per segment serve every set made of them, so neither many customers nor a client varying
@@ -151,8 +151,8 @@ export class CategoryCoverCache {
   private async part(tenant: string, segmentId: string, version: number, at: number): Promise<Entry> {
     const found = await this.source.categoryAssignments(tenant, [segmentId], at, this.maxRows);
     if (!found) return { version, from: -Infinity, to: Infinity, bytes: 1 };
-    const categories = new Set(found.segmentsOf.keys());
-    return { version, from: found.from, to: found.to, categories, bytes: setBytes(categories) };
+    const { categories, from, to } = found;
+    return { version, from, to, categories, bytes: setBytes(categories) };
   }
 
   clear(): void {

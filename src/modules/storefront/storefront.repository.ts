@@ -291,46 +291,39 @@ export class StorefrontRepository implements CoverSource {
     const [direct, cover] = await Promise.all([this.assignedItems(tenant, 'PRODUCT', products, segments, at), asked.cover()]);
     for (const r of direct) matched.add(r.item_id);
     const rest = products.filter((p) => !matched.has(p));
-    const hit = (product: string, category: string, hits: (c: string) => boolean) => hits(category) && !!matched.add(product);
     for (const chunk of chunks(rest, MATCH_CHUNK)) {
-      if (cover) {
-        walkUp(await this.productLinks(tenant, chunk), cover.parentOf, (p, c) => hit(p, c, (x) => cover.covers(x)));
-        continue;
-      }
-      const rows = await this.categoryHits(tenant, chunk, segments, at);
-      const parentOf = new Map<string, string | null>();
-      const hits = new Set<string>();
-      const links: ProductLink[] = [];
-      for (const r of rows) {
-        parentOf.set(r.id, r.parent_id);
-        if (Number(r.hit)) hits.add(r.id);
-        if (r.product_id !== null) links.push({ product_id: r.product_id, category_id: r.id });
-      }
-      walkUp(links, parentOf, (p, c) => hit(p, c, (x) => hits.has(x)));
+      const [links, walked] = cover
+        ? [await this.productLinks(tenant, chunk), cover]
+        : await this.categoryHits(tenant, chunk, segments, at);
+      walkUp(links, walked.parentOf, (product, category) => {
+        if (!walked.covers(category)) return false;
+        matched.add(product);
+        return true;
+      });
     }
     return products.filter((p) => matched.has(p));
   }
 
   /**
-   * One walk up from the categories of `products`: a row per (product, linked category), with
-   * product_id, then a row per ancestor reached (product_id NULL), each with its parent and
-   * whether it has a CATEGORY assignment of `segmentIds` valid at `at` (hit, 0/1: one probe of
-   * the item index, EXISTS). A category that hits is not walked above. UNION (not UNION ALL)
+   * One walk up from the categories of `products`, giving their links and the walked part of the
+   * cover: a row per (product, linked category), with product_id, then a row per ancestor reached
+   * (product_id NULL), each with its parent and whether it has a CATEGORY assignment of
+   * `segmentIds` valid at `at` (hit, 0/1: one probe of the item index, EXISTS). A category that hits is not walked above. UNION (not UNION ALL)
    * visits a shared ancestor once and ends a cycle; a linked or parent id the store lacks still
    * counts (its own assignments) and the walk stops there, as in viaCategories.
    */
-  private categoryHits(
+  private async categoryHits(
     tenant: string,
     products: readonly string[],
     segmentIds: readonly string[],
     at: number,
-  ): Promise<{ product_id: string | null; id: string; parent_id: string | null; hit: number | string }[]> {
+  ): Promise<[ProductLink[], Pick<CategoryCover, 'parentOf' | 'covers'>]> {
     const knex = this.db.knex;
     const probe =
       `EXISTS (SELECT 1 FROM item_assignments AS ia${this.itemIndexHint()} WHERE ia.tenant = ? AND ia.type = 'CATEGORY' ` +
       `AND ia.item_id = ?? AND ia.segment_id IN (${placeholders(segmentIds.length)}) AND ${VALID_AT_IN_INDEX})`;
     const hitOf = (column: string) => knex.raw(probe, [tenant, column, ...segmentIds, at, at]);
-    return knex
+    const rows = (await knex
       .withRecursive('up', ['product_id', 'id', 'parent_id', 'hit'], (q) => {
         q.select('l.product_id', 'l.category_id', 'c.parent_id', hitOf('l.category_id'))
           .from('product_categories as l')
@@ -346,9 +339,16 @@ export class StorefrontRepository implements CoverSource {
           });
       })
       .select('product_id', 'id', 'parent_id', 'hit')
-      .from('up') as unknown as Promise<
-      { product_id: string | null; id: string; parent_id: string | null; hit: number | string }[]
-    >;
+      .from('up')) as { product_id: string | null; id: string; parent_id: string | null; hit: number | string }[];
+    const parentOf = new Map<string, string | null>();
+    const hits = new Set<string>();
+    const links: ProductLink[] = [];
+    for (const r of rows) {
+      parentOf.set(r.id, r.parent_id);
+      if (Number(r.hit)) hits.add(r.id);
+      if (r.product_id !== null) links.push({ product_id: r.product_id, category_id: r.id });
+    }
+    return [links, { parentOf, covers: (c) => hits.has(c) }];
   }
 
   /**
@@ -388,10 +388,10 @@ export class StorefrontRepository implements CoverSource {
   }
 
   /**
-   * The CATEGORY assignments of a set of segments valid at `at` (category → segments), by the
-   * primary key's range per segment, and the interval [from, to) around `at` over which the same
-   * ones are valid: between the latest validity bound at or before `at` and the first one after
-   * it. Null when the set has more than `maxRows` CATEGORY assignments, valid or not.
+   * The categories with a CATEGORY assignment of a set of segments valid at `at`, by the primary
+   * key's range per segment, and the interval [from, to) around `at` over which the same ones are
+   * valid: between the latest validity bound at or before `at` and the first one after it. Null
+   * when the set has more than `maxRows` CATEGORY assignments, valid or not.
    */
   async categoryAssignments(
     tenant: string,
@@ -402,20 +402,15 @@ export class StorefrontRepository implements CoverSource {
     let from = -Infinity;
     let to = Infinity;
     let read = 0;
-    const segmentsOf = new Map<string, string[]>();
+    const categories = new Set<string>();
     for (const chunk of chunks(segmentIds, MATCH_CHUNK)) {
       const qb = this.db
         .knex('item_assignments')
-        .select('segment_id', 'item_id', 'validity_from', 'validity_to')
+        .select('item_id', 'validity_from', 'validity_to')
         .where({ tenant, type: 'CATEGORY' })
         .whereIn('segment_id', chunk);
       if (Number.isFinite(maxRows)) qb.limit(maxRows + 1 - read);
-      const rows: {
-        segment_id: string;
-        item_id: string;
-        validity_from: number | string | null;
-        validity_to: number | string | null;
-      }[] = await qb;
+      const rows: { item_id: string; validity_from: number | string | null; validity_to: number | string | null }[] = await qb;
       read += rows.length;
       if (read > maxRows) return null;
       for (const r of rows) {
@@ -426,10 +421,10 @@ export class StorefrontRepository implements CoverSource {
           if (bound <= at) from = Math.max(from, bound);
           else to = Math.min(to, bound);
         }
-        if ((f === null || f <= at) && (t === null || t > at)) pushTo(segmentsOf, r.item_id, r.segment_id);
+        if ((f === null || f <= at) && (t === null || t > at)) categories.add(r.item_id);
       }
     }
-    return { segmentsOf, from, to };
+    return { categories, from, to };
   }
 
   /**
@@ -444,8 +439,7 @@ export class StorefrontRepository implements CoverSource {
    */
   async treesOfSegments(tenant: string, segmentIds: readonly string[], at: number): Promise<BuiltTrees> {
     const knex = this.db.knex;
-    const { segmentsOf, from, to } = (await this.categoryAssignments(tenant, segmentIds, at)) as AssignedCategories;
-    const assigned = new Set(segmentsOf.keys());
+    const { categories: assigned, from, to } = (await this.categoryAssignments(tenant, segmentIds, at)) as AssignedCategories;
     if (!assigned.size) return { roots: [], nodes: 0, bytes: 0, from, to };
     const parentOf = (await this.categoryParents(tenant)) as Map<string, string | null>;
     const children = new Map<string, string[]>();
