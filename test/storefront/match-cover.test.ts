@@ -298,7 +298,9 @@ describe.each([
       const res = await small.rest('POST', '/segments/match', {
         body: { siteCode: 'main', segmentIds: ['gold'], items: [{ id: 'p-a1' }] },
       });
+      expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual([{ id: 'p-a1' }]);
+      await expectContract('POST-customer-segment-check-match', 200, res.json());
       expect(sql.filter((s) => /with recursive/i.test(s))).toHaveLength(1);
     }
   });
