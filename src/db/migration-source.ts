@@ -8,6 +8,7 @@ import * as m007 from '../../migrations/007_segment_counters';
 import * as m008 from '../../migrations/008_tree_versions';
 import * as m009 from '../../migrations/009_item_index_validity';
 import * as m010 from '../../migrations/010_category_link_versions';
+import * as m011 from '../../migrations/011_segment_item_versions';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs from
@@ -23,6 +24,7 @@ const migrations: Record<string, Knex.Migration> = {
   '008_tree_versions': m008,
   '009_item_index_validity': m009,
   '010_category_link_versions': m010,
+  '011_segment_item_versions': m011,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

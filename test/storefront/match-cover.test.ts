@@ -20,6 +20,8 @@ let t: TestApp;
 let base: string;
 const admins: Record<string, string> = {};
 let statements: string[] = [];
+/** The bindings of each statement in `statements`, in the same order. */
+let bindings: unknown[][] = [];
 
 async function okRest(res: Promise<{ statusCode: number; body: string }>): Promise<void> {
   const r = await res;
@@ -33,6 +35,7 @@ async function match(
 ): Promise<{ ids: string[]; statements: string[] }> {
   const tenant = opts.tenant ?? 'acme';
   statements = [];
+  bindings = [];
   const res = await fetch(`${base}/customer-segment/${tenant}/segments/match${opts.at ? `?at=${opts.at}` : ''}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${admins[tenant]}`, 'content-type': 'application/json' },
@@ -48,7 +51,8 @@ async function match(
 const linkReads = (sql: string[]): string[] => sql.filter((s) => /\bcategories\b/i.test(s));
 
 /** Statements that read a segment's CATEGORY assignments (a cover's part). */
-const partReads = (sql: string[]): string[] => sql.filter((s) => /select [`"]item_id[`"], [`"]validity_from/i.test(s));
+const partReads = (sql: string[]): string[] =>
+  sql.filter((s, i) => /select [`"]item_id[`"], [`"]validity_from/i.test(s) && bindings[i]?.includes('CATEGORY'));
 
 /** Statements that read the category tree or CATEGORY assignments (what a kept cover replaces). */
 const walks = (sql: string[]): string[] => sql.filter((s) => /\bcategories\b|'CATEGORY'|with recursive/i.test(s));
@@ -92,7 +96,10 @@ async function setUp(tenant: string): Promise<void> {
 beforeAll(async () => {
   t = await startTestApp();
   base = await t.listen();
-  t.db.knex.on('query', (q: { sql: string }) => statements.push(q.sql));
+  t.db.knex.on('query', (q: { sql: string; bindings?: unknown[] }) => {
+    statements.push(q.sql);
+    bindings.push(q.bindings ?? []);
+  });
   admins.acme = await t.token({ tenant: 'acme', scopes: [SCOPE.read, SCOPE.manage] });
   admins.other = await t.token({ tenant: 'other', scopes: [SCOPE.read, SCOPE.manage] });
   await setUp('acme');

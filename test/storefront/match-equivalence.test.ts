@@ -6,8 +6,9 @@ import { startTestApp, type TestApp } from '../helpers/app';
  * its categories or an ancestor of one; assignments count while at ∈ [from, to). The oracle
  * walks the rows in memory; the repository must give the same reasons in the same order, and
  * the ids-only answer (matchingProducts: POST /segments/match, matchItems without reasons) the
- * same products. In three setups: with the category cover kept (the default), with the cache off,
- * and with a cache too small for either part — the last two walk in SQL.
+ * same products. In three setups: with the category cover and the segments' PRODUCT parts kept
+ * (the default), with the cache off, and with a cache too small for any part — the last two walk
+ * and probe in SQL.
  */
 const T = 'acme';
 let t: TestApp;

@@ -29,9 +29,9 @@ export function coverOf(
   };
 }
 
-/** The categories a segment set's CATEGORY assignments valid at an instant name, and the interval [from, to) around it over which the same ones are. */
-export interface AssignedCategories {
-  categories: Set<string>;
+/** The items a segment set's assignments of one type valid at an instant name, and the interval [from, to) around it over which the same ones are. */
+export interface AssignedItems {
+  items: Set<string>;
   from: number;
   to: number;
 }
@@ -39,21 +39,36 @@ export interface AssignedCategories {
 /** The reads a cover is built from (StorefrontRepository); null when there are more than `maxRows` rows. */
 export interface CoverSource {
   categoryParents(tenant: string, maxRows: number): Promise<Map<string, string | null> | null>;
-  categoryAssignments(
+  assignedItemsOf(
     tenant: string,
+    type: 'PRODUCT' | 'CATEGORY',
     segmentIds: readonly string[],
     at: number,
     maxRows: number,
-  ): Promise<AssignedCategories | null>;
+  ): Promise<AssignedItems | null>;
 }
+
+/**
+ * A segment as a match reads it, with what names its kept PRODUCT part: its item assignments'
+ * version and epoch, and their count (migrations/011, 007).
+ */
+export interface SegmentItems {
+  id: string;
+  itemVersion: number;
+  itemEpoch: string;
+  itemCount: number;
+}
+
+/** Each segment's products with a PRODUCT assignment valid at the instant, in the segments' order. */
+export type ProductParts = readonly { segmentId: string; products: ReadonlySet<string> }[];
 
 /** The versions a cover is exact by (db/tenant-version.ts). */
 export type CoverVersions = Record<'category-tree' | 'category-links', number>;
 
-/** One kept part: a tenant's parent links, or one segment's assigned categories; neither when it was too large to keep. */
+/** One kept part: a tenant's parent links, or one segment's assigned categories or products; none when it was too large to keep. */
 interface Entry extends VersionedEntry {
   parentOf?: Map<string, string | null>;
-  categories?: Set<string>;
+  items?: Set<string>;
   bytes: number;
 }
 
@@ -67,8 +82,9 @@ const ROW_BYTES = 100;
 const BUILD_GROUP = 10;
 
 /**
- * The category cover kept per tenant (parent links) and per segment (its valid CATEGORY
- * assignments). The links are exact by the tenant's `category-links` version, which a category
+ * What a match keeps in memory: the category cover, per tenant (parent links) and per segment
+ * (its valid CATEGORY assignments), and each segment's valid PRODUCT assignments (products(),
+ * exact by the segment's own item version, migrations/011). The links are exact by the tenant's `category-links` version, which a category
  * created, deleted or moved bumps (migrations/010); a segment's part by its `category-tree`
  * version, which every write of categories and CATEGORY assignments — and of a segment's status,
  * validity or site — bumps (migrations/008_tree_versions.ts), and by the interval of the
@@ -134,11 +150,13 @@ export class CategoryCoverCache {
       for (let i = 0; i < segmentIds.length; i += BUILD_GROUP) {
         const group = segmentIds.slice(i, i + BUILD_GROUP);
         const entries = await Promise.all(
-          group.map((id) => this.cache.get(`s\u0000${tenant}\u0000${id}`, version, at, () => this.part(tenant, id, version, at))),
+          group.map((id) =>
+            this.cache.get(`s\u0000${tenant}\u0000${id}`, version, at, () => this.part(tenant, 'CATEGORY', id, version, at)),
+          ),
         );
         for (const [j, e] of entries.entries()) {
-          if (!e.categories) return undefined;
-          out.push({ segmentId: group[j] as string, categories: e.categories });
+          if (!e.items) return undefined;
+          out.push({ segmentId: group[j] as string, categories: e.items });
         }
       }
       return out;
@@ -148,11 +166,45 @@ export class CategoryCoverCache {
     return parentOf && kept ? coverOf(parentOf, kept) : undefined;
   }
 
-  private async part(tenant: string, segmentId: string, version: number, at: number): Promise<Entry> {
-    const found = await this.source.categoryAssignments(tenant, [segmentId], at, this.maxRows);
+  /**
+   * The PRODUCT assignments of each segment valid at `at`, in the segments' order: kept per
+   * (segment, epoch) and exact by the segment's item version, which every item assignment write
+   * of the segment bumps in its transaction (migrations/011) — read with the segment row itself,
+   * so using them costs no statement. Undefined when a segment has more assignments than a part
+   * may hold (known from its counter, without reading them): the match then probes the item
+   * index for its products instead.
+   */
+  async products(tenant: string, segments: readonly SegmentItems[], at: number): Promise<ProductParts | undefined> {
+    if (segments.some((s) => s.itemCount > this.maxRows)) return undefined;
+    const out: { segmentId: string; products: ReadonlySet<string> }[] = [];
+    for (let i = 0; i < segments.length; i += BUILD_GROUP) {
+      const group = segments.slice(i, i + BUILD_GROUP);
+      const entries = await Promise.all(
+        group.map((s) =>
+          this.cache.get(`d\u0000${tenant}\u0000${s.id}\u0000${s.itemEpoch}`, s.itemVersion, at, () =>
+            this.part(tenant, 'PRODUCT', s.id, s.itemVersion, at),
+          ),
+        ),
+      );
+      for (const [j, e] of entries.entries()) {
+        if (!e.items) return undefined;
+        out.push({ segmentId: (group[j] as SegmentItems).id, products: e.items });
+      }
+    }
+    return out;
+  }
+
+  private async part(
+    tenant: string,
+    type: 'PRODUCT' | 'CATEGORY',
+    segmentId: string,
+    version: number,
+    at: number,
+  ): Promise<Entry> {
+    const found = await this.source.assignedItemsOf(tenant, type, [segmentId], at, this.maxRows);
     if (!found) return { version, from: -Infinity, to: Infinity, bytes: 1 };
-    const { categories, from, to } = found;
-    return { version, from, to, categories, bytes: setBytes(categories) };
+    const { items, from, to } = found;
+    return { version, from, to, items, bytes: setBytes(items) };
   }
 
   clear(): void {

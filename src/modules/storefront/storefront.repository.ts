@@ -1,7 +1,15 @@
 import { type Database, placeholders, selectRows } from '../../db/knex';
 import { type CategoryRow, chunks, toCategory } from '../catalog/catalog.repository';
 import { type Membership, type SegmentRepository } from '../segments/segment.repository';
-import { type AssignedCategories, type CategoryCover, CategoryCoverCache, type CoverSource, coverOf } from './category-cover';
+import {
+  type AssignedItems,
+  type CategoryCover,
+  CategoryCoverCache,
+  type CoverSource,
+  coverOf,
+  type ProductParts,
+  type SegmentItems,
+} from './category-cover';
 import { type CategoryNodeRecord, type ItemMatch, MatchVia } from './storefront.type';
 
 /** The trees of a segment set, and the instants [from, to) over which they hold (treesOfSegments). */
@@ -52,8 +60,9 @@ export class StorefrontRepository implements CoverSource {
 
   /**
    * What a match works on: the products, each once in input order, the active segments of the
-   * site among those asked, and their category cover when it is kept; null when either is empty
-   * (nothing can match).
+   * site among those asked, their kept PRODUCT assignments and their category cover (each
+   * undefined when not kept); null when the products or the segments are empty (nothing can
+   * match).
    */
   private async matchInput(
     tenant: string,
@@ -61,30 +70,57 @@ export class StorefrontRepository implements CoverSource {
     segmentIds: readonly string[],
     productIds: readonly string[],
     at: number,
-  ): Promise<{ products: string[]; segments: string[]; cover: () => Promise<CategoryCover | undefined> } | null> {
+  ): Promise<{
+    products: string[];
+    segments: string[];
+    direct: () => Promise<ProductParts | undefined>;
+    cover: () => Promise<CategoryCover | undefined>;
+  } | null> {
     const products = [...new Set(productIds)];
     if (!products.length || !segmentIds.length) return null;
     // The versions are read with the segments, before any data the cover is used with.
-    const [segments, versions] = await Promise.all([
+    const [found, versions] = await Promise.all([
       this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at),
       this.cover.keeps ? this.cover.versions(tenant) : undefined,
     ]);
-    if (!segments.length) return null;
-    const cover = async () => (versions === undefined ? undefined : this.cover.cover(tenant, segments, versions, at));
-    return { products, segments, cover };
+    if (!found.length) return null;
+    const segments = found.map((s) => s.id);
+    const keeps = versions !== undefined;
+    return {
+      products,
+      segments,
+      direct: async () => (keeps ? this.cover.products(tenant, found, at) : undefined),
+      cover: async () => (keeps ? this.cover.cover(tenant, segments, versions, at) : undefined),
+    };
   }
 
-  /** Active segments of `siteCode` among `ids`: the match rule's segment set. */
-  private async activeSegmentsOfSite(tenant: string, ids: readonly string[], siteCode: string, at: number): Promise<string[]> {
+  /**
+   * Active segments of `siteCode` among `ids`, sorted by id: the match rule's segment set, with
+   * what names their kept PRODUCT assignments (their item version, epoch and count).
+   */
+  private async activeSegmentsOfSite(
+    tenant: string,
+    ids: readonly string[],
+    siteCode: string,
+    at: number,
+  ): Promise<SegmentItems[]> {
     const qb = this.db
       .knex('segments as s')
-      .select('s.id')
+      .select('s.id', 's.item_version', 's.item_epoch', 's.item_count')
       .where('s.tenant', tenant)
       .whereIn('s.id', [...new Set(ids)]);
     qb.where('s.site_code', siteCode);
     this.segments.activeCondition(qb, 's', at);
-    const rows: { id: string }[] = await qb;
-    return rows.map((r) => r.id).sort();
+    const rows: { id: string; item_version: number | string; item_epoch: number | string; item_count: number | string }[] =
+      await qb;
+    return rows
+      .map((r) => ({
+        id: r.id,
+        itemVersion: Number(r.item_version),
+        itemEpoch: String(r.item_epoch),
+        itemCount: Number(r.item_count),
+      }))
+      .sort((a, b) => cmp(a.id, b.id));
   }
 
   /** `ia` FORCE INDEX (the item index) on MySQL/MariaDB; see assignedItems and categoryHits. */
@@ -126,6 +162,26 @@ export class StorefrontRepository implements CoverSource {
         [tenant, type, ...chunk, at, at],
       );
       for (const r of rows) if (wanted.has(r.segment_id)) out.push(r);
+    }
+    return out;
+  }
+
+  /**
+   * (item, segment) of the products' PRODUCT assignments to `segmentIds` valid at `at`: from the
+   * segments' kept parts when `kept` gives them (no statement), else by the item index.
+   */
+  private async directAssignments(
+    tenant: string,
+    products: readonly string[],
+    segmentIds: readonly string[],
+    at: number,
+    kept: () => Promise<ProductParts | undefined>,
+  ): Promise<{ item_id: string; segment_id: string }[]> {
+    const parts = await kept();
+    if (!parts) return this.assignedItems(tenant, 'PRODUCT', products, segmentIds, at);
+    const out: { item_id: string; segment_id: string }[] = [];
+    for (const item_id of products) {
+      for (const part of parts) if (part.products.has(item_id)) out.push({ item_id, segment_id: part.segmentId });
     }
     return out;
   }
@@ -223,9 +279,9 @@ export class StorefrontRepository implements CoverSource {
    * Products (in input order, each once) assigned to one of the given active segments of the
    * site, directly or through a category assignment of one of their categories or an ancestor.
    * Assignments count while `at` ∈ [from, to). Driven by the input: the segment set (by key),
-   * then, in parallel, the products' assignments and the assignments of the products' categories
-   * and their ancestors — rows read grow with the products and their category paths, not with
-   * the segments' sizes.
+   * then, in parallel, the products' assignments (kept per segment, or by the item index) and the
+   * assignments of the products' categories and their ancestors — rows read per request grow with
+   * the products and their category paths, not with the segments' sizes.
    */
   async match(
     tenant: string,
@@ -238,7 +294,7 @@ export class StorefrontRepository implements CoverSource {
     if (!asked) return [];
     const { products, segments } = asked;
     const [directRows, viaCategory] = await Promise.all([
-      this.assignedItems(tenant, 'PRODUCT', products, segments, at),
+      this.directAssignments(tenant, products, segments, at, asked.direct),
       asked.cover().then((cover) => this.viaCategories(tenant, products, segments, at, cover)),
     ]);
     const direct: MatchRow[] = directRows.map((r) => ({ product_id: r.item_id, category_id: null, segment_id: r.segment_id }));
@@ -268,7 +324,9 @@ export class StorefrontRepository implements CoverSource {
    * The products of `productIds` (in input order, each once) that match, as match() decides, but
    * without the reasons: what POST /segments/match answers. A product needs one reason, so:
    *
-   * 1. its own assignments by the item index (one key probe per product);
+   * 1. its own assignments: in memory from the segments' kept PRODUCT parts (category-cover.ts,
+   *    exact by each segment's item version, read with the segment set), else by the item index
+   *    (one key probe per product);
    * 2. only the products not matched directly walk up from their categories, and no higher than
    *    a category with an assignment of the set: every product at or below it matches whatever
    *    lies above. With the set's category cover kept, over their links (by key) in memory;
@@ -288,8 +346,12 @@ export class StorefrontRepository implements CoverSource {
     if (!asked) return [];
     const { products, segments } = asked;
     const matched = new Set<string>();
-    const [direct, cover] = await Promise.all([this.assignedItems(tenant, 'PRODUCT', products, segments, at), asked.cover()]);
-    for (const r of direct) matched.add(r.item_id);
+    const [kept, cover] = await Promise.all([asked.direct(), asked.cover()]);
+    if (kept) {
+      for (const p of products) if (kept.some((part) => part.products.has(p))) matched.add(p);
+    } else {
+      for (const r of await this.assignedItems(tenant, 'PRODUCT', products, segments, at)) matched.add(r.item_id);
+    }
     const rest = products.filter((p) => !matched.has(p));
     for (const chunk of chunks(rest, MATCH_CHUNK)) {
       const [links, walked] = cover
@@ -388,26 +450,27 @@ export class StorefrontRepository implements CoverSource {
   }
 
   /**
-   * The categories with a CATEGORY assignment of a set of segments valid at `at`, by the primary
+   * The items with an assignment of `type` of a set of segments valid at `at`, by the primary
    * key's range per segment, and the interval [from, to) around `at` over which the same ones are
    * valid: between the latest validity bound at or before `at` and the first one after it. Null
-   * when the set has more than `maxRows` CATEGORY assignments, valid or not.
+   * when the set has more than `maxRows` assignments of the type, valid or not.
    */
-  async categoryAssignments(
+  async assignedItemsOf(
     tenant: string,
+    type: 'PRODUCT' | 'CATEGORY',
     segmentIds: readonly string[],
     at: number,
     maxRows = Infinity,
-  ): Promise<AssignedCategories | null> {
+  ): Promise<AssignedItems | null> {
     let from = -Infinity;
     let to = Infinity;
     let read = 0;
-    const categories = new Set<string>();
+    const items = new Set<string>();
     for (const chunk of chunks(segmentIds, MATCH_CHUNK)) {
       const qb = this.db
         .knex('item_assignments')
         .select('item_id', 'validity_from', 'validity_to')
-        .where({ tenant, type: 'CATEGORY' })
+        .where({ tenant, type })
         .whereIn('segment_id', chunk);
       if (Number.isFinite(maxRows)) qb.limit(maxRows + 1 - read);
       const rows: { item_id: string; validity_from: number | string | null; validity_to: number | string | null }[] = await qb;
@@ -421,10 +484,10 @@ export class StorefrontRepository implements CoverSource {
           if (bound <= at) from = Math.max(from, bound);
           else to = Math.min(to, bound);
         }
-        if ((f === null || f <= at) && (t === null || t > at)) categories.add(r.item_id);
+        if ((f === null || f <= at) && (t === null || t > at)) items.add(r.item_id);
       }
     }
-    return { categories, from, to };
+    return { items, from, to };
   }
 
   /**
@@ -439,7 +502,7 @@ export class StorefrontRepository implements CoverSource {
    */
   async treesOfSegments(tenant: string, segmentIds: readonly string[], at: number): Promise<BuiltTrees> {
     const knex = this.db.knex;
-    const { categories: assigned, from, to } = (await this.categoryAssignments(tenant, segmentIds, at)) as AssignedCategories;
+    const { items: assigned, from, to } = (await this.assignedItemsOf(tenant, 'CATEGORY', segmentIds, at)) as AssignedItems;
     if (!assigned.size) return { roots: [], nodes: 0, bytes: 0, from, to };
     const parentOf = (await this.categoryParents(tenant)) as Map<string, string | null>;
     const children = new Map<string, string[]>();
