@@ -104,6 +104,28 @@ test('a warm match probes nothing; every write of the segment changes the next a
   expect(await match(['gold', 'silver'], { at: JUNE })).toEqual(['p2', 'p3']);
 });
 
+test('a set asked again is answered from the union of its parts, and a write to one of them is seen', async () => {
+  await put('u1');
+  await put('u2');
+  await assign('u1', 'p1');
+  await assign('u2', 'p2');
+  const unions = () => (t.services.storefront.cover as unknown as { unions: { size: number } }).unions.size;
+  const before = unions();
+  expect(await match(['u1', 'u2'])).toEqual(['p1', 'p2']);
+  // Asked once: no union yet; asked again: one, and the same answer.
+  expect(unions()).toBe(before);
+  expect(await match(['u1', 'u2'])).toEqual(['p1', 'p2']);
+  expect(unions()).toBe(before + 1);
+  expect(await match(['u1', 'u2'])).toEqual(['p1', 'p2']);
+  expect(probes()).toEqual([]);
+  // A write to u2 rebuilds its part: the kept union is not used again.
+  await okRest(t.rest('DELETE', '/segments/u2/items/PRODUCT/p2'));
+  await assign('u2', 'p3');
+  expect(await match(['u1', 'u2'])).toEqual(['p1', 'p3']);
+  expect(await match(['u1', 'u2'])).toEqual(['p1', 'p3']);
+  expect(await match(['u1', 'u2'])).toEqual(['p1', 'p3']);
+});
+
 test('a segment deleted and created again under the same id never meets its old part', async () => {
   await put('bronze');
   await assign('bronze', 'p1');

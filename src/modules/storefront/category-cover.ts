@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Database } from '../../db/knex';
 import { readTenantVersions } from '../../db/tenant-version';
 import { type VersionedEntry, VersionedCache } from './versioned-cache';
@@ -60,7 +61,7 @@ export interface SegmentItems {
 }
 
 /** Each segment's products with a PRODUCT assignment valid at the instant, in the segments' order. */
-export type ProductParts = readonly { segmentId: string; products: ReadonlySet<string> }[];
+export type ProductParts = readonly { segmentId: string; products: ReadonlySet<string>; serial: number }[];
 
 /** The versions a cover is exact by (db/tenant-version.ts). */
 export type CoverVersions = Record<'category-tree' | 'category-links', number>;
@@ -69,6 +70,8 @@ export type CoverVersions = Record<'category-tree' | 'category-links', number>;
 interface Entry extends VersionedEntry {
   parentOf?: Map<string, string | null>;
   items?: Set<string>;
+  /** Names this build of a part: equal serials, equal contents (productsOfAny). */
+  serial: number;
   bytes: number;
 }
 
@@ -78,6 +81,10 @@ const ENTRY_BYTES = 72;
 const PART_SHARE = 4;
 /** Estimated bytes per row, to turn the part's byte budget into a row limit for its read. */
 const ROW_BYTES = 100;
+/** Unions of PRODUCT parts kept (productsOfAny). */
+const UNIONS = 64;
+/** Estimated heap bytes of a union's entry (its strings are the parts'). */
+const UNION_ENTRY_BYTES = 40;
 /** Segments whose parts are built at once (one statement each) when a request finds them missing. */
 const BUILD_GROUP = 10;
 
@@ -105,6 +112,10 @@ const BUILD_GROUP = 10;
 export class CategoryCoverCache {
   private readonly cache: VersionedCache<Entry>;
   private readonly maxRows: number;
+  /** Unions of PRODUCT parts by their serials (productsOfAny), and the sets of serials asked once. */
+  private readonly unions: LRUCache<string, Set<string>> | undefined;
+  private readonly askedOnce: LRUCache<string, true> | undefined;
+  private serials = 0;
 
   constructor(
     private readonly db: Database,
@@ -113,6 +124,14 @@ export class CategoryCoverCache {
   ) {
     this.cache = new VersionedCache<Entry>({ ...opts, bytes: (e) => e.bytes });
     this.maxRows = Math.floor(opts.maxBytes / PART_SHARE / ROW_BYTES);
+    if (this.cache.keeps && this.maxRows > 0) {
+      this.unions = new LRUCache({
+        max: UNIONS,
+        maxSize: Math.max(1, Math.floor(opts.maxBytes / PART_SHARE)),
+        sizeCalculation: (u) => Math.max(1, u.size * UNION_ENTRY_BYTES),
+      });
+      this.askedOnce = new LRUCache({ max: UNIONS * 4 });
+    }
   }
 
   /** Whether covers are kept at all (else match walks in SQL and reads no version). */
@@ -142,6 +161,7 @@ export class CategoryCoverCache {
         version: links,
         from: -Infinity,
         to: Infinity,
+        serial: ++this.serials,
         ...(parentOf ? { parentOf, bytes: setBytes(parentOf) } : { bytes: 1 }),
       };
     });
@@ -176,7 +196,7 @@ export class CategoryCoverCache {
    */
   async products(tenant: string, segments: readonly SegmentItems[], at: number): Promise<ProductParts | undefined> {
     if (segments.some((s) => s.itemCount > this.maxRows)) return undefined;
-    const out: { segmentId: string; products: ReadonlySet<string> }[] = [];
+    const out: { segmentId: string; products: ReadonlySet<string>; serial: number }[] = [];
     for (let i = 0; i < segments.length; i += BUILD_GROUP) {
       const group = segments.slice(i, i + BUILD_GROUP);
       const entries = await Promise.all(
@@ -188,7 +208,7 @@ export class CategoryCoverCache {
       );
       for (const [j, e] of entries.entries()) {
         if (!e.items) return undefined;
-        out.push({ segmentId: (group[j] as SegmentItems).id, products: e.items });
+        out.push({ segmentId: (group[j] as SegmentItems).id, products: e.items, serial: e.serial });
       }
     }
     return out;
@@ -202,9 +222,40 @@ export class CategoryCoverCache {
     at: number,
   ): Promise<Entry> {
     const found = await this.source.assignedItemsOf(tenant, type, [segmentId], at, this.maxRows);
-    if (!found) return { version, from: -Infinity, to: Infinity, bytes: 1 };
+    const serial = ++this.serials;
+    if (!found) return { version, from: -Infinity, to: Infinity, serial, bytes: 1 };
     const { items, from, to } = found;
-    return { version, from, to, items, bytes: setBytes(items) };
+    return { version, from, to, items, serial, bytes: setBytes(items) };
+  }
+
+  /**
+   * Whether `productId` is in any of `parts` — a test that storefronts make for 1,000 products ×
+   * 20 segments per match. A set of parts asked for a second time gets their union, built once
+   * and kept by the parts' serials (equal serials are the same builds, so the union is as exact
+   * as they are; a part rebuilt gets a new serial and a new union). Asked once, or when the
+   * parts together hold more than a part may, each part is asked in turn: a client varying its
+   * sets cannot make every request pay for a union. Bounded: UNIONS unions, and a quarter of
+   * the cache's bytes.
+   */
+  productsOfAny(parts: ProductParts): (productId: string) => boolean {
+    const each = (p: string): boolean => parts.some((part) => part.products.has(p));
+    if (!this.unions || !this.askedOnce || parts.length < 2) return each;
+    const key = parts.map((part) => part.serial).join(',');
+    let union = this.unions.get(key);
+    if (!union) {
+      let size = 0;
+      for (const part of parts) size += part.products.size;
+      if (size > this.maxRows || !this.askedOnce.has(key)) {
+        this.askedOnce.set(key, true);
+        return each;
+      }
+      union = new Set<string>();
+      for (const part of parts) for (const p of part.products) union.add(p);
+      this.unions.set(key, union);
+      this.askedOnce.delete(key);
+    }
+    const kept = union;
+    return (p) => kept.has(p);
   }
 
   clear(): void {

@@ -348,7 +348,8 @@ export class StorefrontRepository implements CoverSource {
     const matched = new Set<string>();
     const [kept, cover] = await Promise.all([asked.direct(), asked.cover()]);
     if (kept) {
-      for (const p of products) if (kept.some((part) => part.products.has(p))) matched.add(p);
+      const isAssigned = this.cover.productsOfAny(kept);
+      for (const p of products) if (isAssigned(p)) matched.add(p);
     } else {
       for (const r of await this.assignedItems(tenant, 'PRODUCT', products, segments, at)) matched.add(r.item_id);
     }
