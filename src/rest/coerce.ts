@@ -22,6 +22,16 @@ export function prune(value: unknown, type: GraphQLInputType, path: (string | nu
   if (path.length > maxDepth) throw new BadInputError(`${field()}: nested more than ${maxDepth} levels deep`, field());
   if (isListType(type)) {
     if (!Array.isArray(value)) throw new BadInputError(`${field()} must be an array`, field());
+    const item = isNonNullType(type.ofType) ? type.ofType.ofType : type.ofType;
+    if (isScalarType(item)) {
+      // A list of scalars has nothing to drop (a JSON scalar is taken whole): only ids are checked,
+      // without a path per element (a match sends 1,000).
+      if (item.name === 'ID') {
+        const i = value.findIndex((v) => v !== null && v !== undefined && typeof v !== 'string');
+        if (i >= 0) prune(value[i], type.ofType, [...path, i], root);
+      }
+      return value;
+    }
     return value.map((v, i) => prune(v, type.ofType, [...path, i], root));
   }
   if (isScalarType(type) && type.name === 'ID' && typeof value !== 'string') {

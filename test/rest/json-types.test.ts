@@ -38,3 +38,12 @@ test('a lone value where the contract has an array is a 400 naming the field', a
   await expectContract('POST-customer-segment-check-match', 400, res.json());
   expect(res.json().details.field).toBe('segmentIds');
 });
+
+test('a number among the ids of a list is a 400 naming its element', async () => {
+  const res = await t.rest('POST', '/segments/match', {
+    body: { siteCode: 'main', segmentIds: ['s1', null, 5], items: [{ id: 'p' }] },
+  });
+  expect(res.statusCode).toBe(400);
+  await expectContract('POST-customer-segment-check-match', 400, res.json());
+  expect(res.json().details.field).toBe('segmentIds[2]');
+});

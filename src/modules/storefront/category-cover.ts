@@ -22,11 +22,12 @@ export interface CategoryCover {
 export function coverOf(
   parentOf: ReadonlyMap<string, string | null>,
   parts: readonly { segmentId: string; categories: ReadonlySet<string> }[],
+  covers: (categoryId: string) => boolean = (c) => parts.some((p) => p.categories.has(c)),
 ): CategoryCover {
   return {
     parentOf,
     segmentsAt: (c) => parts.filter((p) => p.categories.has(c)).map((p) => p.segmentId),
-    covers: (c) => parts.some((p) => p.categories.has(c)),
+    covers,
   };
 }
 
@@ -70,7 +71,7 @@ export type CoverVersions = Record<'category-tree' | 'category-links', number>;
 interface Entry extends VersionedEntry {
   parentOf?: Map<string, string | null>;
   items?: Set<string>;
-  /** Names this build of a part: equal serials, equal contents (productsOfAny). */
+  /** Names this build of a part: equal serials, equal contents (inAny). */
   serial: number;
   bytes: number;
 }
@@ -81,7 +82,7 @@ const ENTRY_BYTES = 72;
 const PART_SHARE = 4;
 /** Estimated bytes per row, to turn the part's byte budget into a row limit for its read. */
 const ROW_BYTES = 100;
-/** Unions of PRODUCT parts kept (productsOfAny). */
+/** Unions of parts kept (inAny). */
 const UNIONS = 64;
 /** Estimated heap bytes of a union's entry (its strings are the parts'). */
 const UNION_ENTRY_BYTES = 40;
@@ -112,7 +113,7 @@ const BUILD_GROUP = 10;
 export class CategoryCoverCache {
   private readonly cache: VersionedCache<Entry>;
   private readonly maxRows: number;
-  /** Unions of PRODUCT parts by their serials (productsOfAny), and the sets of serials asked once. */
+  /** Unions of parts by their serials (inAny), and the lists of serials asked once. */
   private readonly unions: LRUCache<string, Set<string>> | undefined;
   private readonly askedOnce: LRUCache<string, true> | undefined;
   private serials = 0;
@@ -165,8 +166,8 @@ export class CategoryCoverCache {
         ...(parentOf ? { parentOf, bytes: setBytes(parentOf) } : { bytes: 1 }),
       };
     });
-    const parts = async (): Promise<{ segmentId: string; categories: Set<string> }[] | undefined> => {
-      const out: { segmentId: string; categories: Set<string> }[] = [];
+    const parts = async (): Promise<{ segmentId: string; categories: Set<string>; serial: number }[] | undefined> => {
+      const out: { segmentId: string; categories: Set<string>; serial: number }[] = [];
       for (let i = 0; i < segmentIds.length; i += BUILD_GROUP) {
         const group = segmentIds.slice(i, i + BUILD_GROUP);
         const entries = await Promise.all(
@@ -176,14 +177,15 @@ export class CategoryCoverCache {
         );
         for (const [j, e] of entries.entries()) {
           if (!e.items) return undefined;
-          out.push({ segmentId: group[j] as string, categories: e.items });
+          out.push({ segmentId: group[j] as string, categories: e.items, serial: e.serial });
         }
       }
       return out;
     };
     // Together: a failure of either is the caller's, and neither is left unawaited.
     const [{ parentOf }, kept] = await Promise.all([parents, parts()]);
-    return parentOf && kept ? coverOf(parentOf, kept) : undefined;
+    if (!parentOf || !kept) return undefined;
+    return coverOf(parentOf, kept, this.inAny(kept.map((k) => ({ serial: k.serial, items: k.categories }))));
   }
 
   /**
@@ -228,34 +230,39 @@ export class CategoryCoverCache {
     return { version, from, to, items, serial, bytes: setBytes(items) };
   }
 
-  /**
-   * Whether `productId` is in any of `parts` — a test that storefronts make for 1,000 products ×
-   * 20 segments per match. A set of parts asked for a second time gets their union, built once
-   * and kept by the parts' serials (equal serials are the same builds, so the union is as exact
-   * as they are; a part rebuilt gets a new serial and a new union). Asked once, or when the
-   * parts together hold more than a part may, each part is asked in turn: a client varying its
-   * sets cannot make every request pay for a union. Bounded: UNIONS unions, and a quarter of
-   * the cache's bytes.
-   */
+  /** Whether a product has a PRODUCT assignment of any of `parts` (inAny). */
   productsOfAny(parts: ProductParts): (productId: string) => boolean {
-    const each = (p: string): boolean => parts.some((part) => part.products.has(p));
-    if (!this.unions || !this.askedOnce || parts.length < 2) return each;
-    const key = parts.map((part) => part.serial).join(',');
+    return this.inAny(parts.map((p) => ({ serial: p.serial, items: p.products })));
+  }
+
+  /**
+   * Whether an id is in any of `sets` (kept parts) — a test that storefronts make for 1,000
+   * products × 20 segments per match, and for every category their walks reach. A list of parts
+   * asked for a second time gets their union, built once and kept by the parts' serials (equal
+   * serials are the same builds, so the union is as exact as they are; a part rebuilt gets a new
+   * serial and a new union). Asked once, or when the parts together hold more than a part may,
+   * each part is asked in turn: a client varying its sets cannot make every request pay for a
+   * union. Bounded: UNIONS unions, and a quarter of the cache's bytes.
+   */
+  private inAny(sets: readonly { serial: number; items: ReadonlySet<string> }[]): (id: string) => boolean {
+    const each = (id: string): boolean => sets.some((s) => s.items.has(id));
+    if (!this.unions || !this.askedOnce || sets.length < 2) return each;
+    const key = sets.map((s) => s.serial).join(',');
     let union = this.unions.get(key);
     if (!union) {
       let size = 0;
-      for (const part of parts) size += part.products.size;
+      for (const s of sets) size += s.items.size;
       if (size > this.maxRows || !this.askedOnce.has(key)) {
         this.askedOnce.set(key, true);
         return each;
       }
       union = new Set<string>();
-      for (const part of parts) for (const p of part.products) union.add(p);
+      for (const s of sets) for (const id of s.items) union.add(id);
       this.unions.set(key, union);
       this.askedOnce.delete(key);
     }
     const kept = union;
-    return (p) => kept.has(p);
+    return (id) => kept.has(id);
   }
 
   clear(): void {
