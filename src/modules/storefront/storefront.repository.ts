@@ -6,6 +6,7 @@ import {
   type CategoryCover,
   CategoryCoverCache,
   type CoverSource,
+  type CoverVersions,
   coverOf,
   type ProductParts,
   type SegmentItems,
@@ -33,6 +34,9 @@ const MATCH_CHUNK = 1000;
  * planning them for 1,000 items. The stand-ins for an open end lie beyond any Date (±8.64e15 ms).
  */
 const VALID_AT_IN_INDEX = 'COALESCE(ia.validity_from, -9000000000000000) <= ? AND COALESCE(ia.validity_to, 9000000000000000) > ?';
+
+/** The tenant versions a match's cover is exact by, read with its segments (activeSegmentsOfSite). */
+const COVER_VERSIONS = ['category-tree', 'category-links'] as const satisfies readonly (keyof CoverVersions)[];
 
 interface MatchRow {
   product_id: string;
@@ -78,42 +82,48 @@ export class StorefrontRepository implements CoverSource {
   } | null> {
     const products = [...new Set(productIds)];
     if (!products.length || !segmentIds.length) return null;
-    // The versions are read with the segments, before any data the cover is used with.
-    const [found, versions] = await Promise.all([
-      this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at),
-      this.cover.keeps ? this.cover.versions(tenant) : undefined,
-    ]);
+    // The cover's versions are read by the same statement as the segments, before any data the
+    // cover is used with.
+    const { found, versions } = await this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at, this.cover.keeps);
     if (!found.length) return null;
     const segments = found.map((s) => s.id);
-    const keeps = versions !== undefined;
     return {
       products,
       segments,
-      direct: async () => (keeps ? this.cover.products(tenant, found, at) : undefined),
-      cover: async () => (keeps ? this.cover.cover(tenant, segments, versions, at) : undefined),
+      direct: async () => (versions ? this.cover.products(tenant, found, at) : undefined),
+      cover: async () => (versions ? this.cover.cover(tenant, segments, versions, at) : undefined),
     };
   }
 
   /**
    * Active segments of `siteCode` among `ids`, sorted by id: the match rule's segment set, with
-   * what names their kept PRODUCT assignments (their item version, epoch and count).
+   * what names their kept PRODUCT assignments (their item version, epoch and count); and, with
+   * `withVersions`, the tenant's cover versions (category-cover.ts), read by the same statement.
    */
   private async activeSegmentsOfSite(
     tenant: string,
     ids: readonly string[],
     siteCode: string,
     at: number,
-  ): Promise<SegmentItems[]> {
-    const qb = this.db
-      .knex('segments as s')
+    withVersions: boolean,
+  ): Promise<{ found: SegmentItems[]; versions: CoverVersions | undefined }> {
+    const knex = this.db.knex;
+    const qb = knex('segments as s')
       .select('s.id', 's.item_version', 's.item_epoch', 's.item_count')
       .where('s.tenant', tenant)
       .whereIn('s.id', [...new Set(ids)]);
+    if (withVersions) {
+      for (const name of COVER_VERSIONS) {
+        qb.select({ [name]: knex('tenant_versions').select('version').where({ tenant, name }) });
+      }
+    }
     qb.where('s.site_code', siteCode);
     this.segments.activeCondition(qb, 's', at);
-    const rows: { id: string; item_version: number | string; item_epoch: number | string; item_count: number | string }[] =
-      await qb;
-    return rows
+    const rows: ({ id: string; item_version: number | string; item_epoch: number | string; item_count: number | string } & Record<
+      string,
+      unknown
+    >)[] = await qb;
+    const found = rows
       .map((r) => ({
         id: r.id,
         itemVersion: Number(r.item_version),
@@ -121,6 +131,13 @@ export class StorefrontRepository implements CoverSource {
         itemCount: Number(r.item_count),
       }))
       .sort((a, b) => cmp(a.id, b.id));
+    const first = rows[0];
+    // A version never written is 0 (db/tenant-version.ts).
+    const versions =
+      withVersions && first
+        ? (Object.fromEntries(COVER_VERSIONS.map((n) => [n, Number(first[n] ?? 0)])) as CoverVersions)
+        : undefined;
+    return { found, versions };
   }
 
   /** `ia` FORCE INDEX (the item index) on MySQL/MariaDB; see assignedItems and categoryHits. */
