@@ -136,14 +136,14 @@ export const LIMIT_SPECS = {
     env: 'CATEGORY_COVER_CACHE_SIZE',
     default: 2000,
     description:
-      "what product matches walk in memory: each tenant's category parent links and each segment's valid CATEGORY assignments, kept per version (least recently used go first; 0 keeps none: matches walk in SQL)",
+      "what product matches use in memory: each tenant's category parent links and each segment's valid CATEGORY and PRODUCT assignments, kept per version (least recently used go first; 0 keeps none: matches walk and probe in SQL)",
     min: 0,
   },
   categoryCoverCacheBytes: {
     env: 'CATEGORY_COVER_CACHE_BYTES',
     default: 64 * 1024 * 1024,
     description:
-      'estimated heap bytes of those; a tenant or segment that would take over a quarter of it is not kept (its matches walk in SQL)',
+      'estimated heap bytes of those; a tenant or segment that would take over a quarter of it is not kept (its matches walk or probe in SQL)',
   },
   dbTxMaxAttempts: {
     env: 'DB_TX_MAX_ATTEMPTS',

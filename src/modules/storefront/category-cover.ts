@@ -84,21 +84,22 @@ const PART_SHARE = 4;
 const ROW_BYTES = 100;
 /** Unions of parts kept (inAny). */
 const UNIONS = 64;
-/** Estimated heap bytes of a union's entry (its strings are the parts'). */
-const UNION_ENTRY_BYTES = 40;
+/** Estimated heap bytes of a union's entry: as a part's row, since it may outlive the parts whose strings it holds. */
+const UNION_ENTRY_BYTES = ROW_BYTES;
 /** Segments whose parts are built at once (one statement each) when a request finds them missing. */
 const BUILD_GROUP = 10;
 
 /**
  * What a match keeps in memory: the category cover, per tenant (parent links) and per segment
  * (its valid CATEGORY assignments), and each segment's valid PRODUCT assignments (products(),
- * exact by the segment's own item version, migrations/011). The links are exact by the tenant's `category-links` version, which a category
- * created, deleted or moved bumps (migrations/010); a segment's part by its `category-tree`
- * version, which every write of categories and CATEGORY assignments — and of a segment's status,
- * validity or site — bumps (migrations/008_tree_versions.ts), and by the interval of the
- * segment's validity bounds around the instant built for (versioned-cache.ts). Both are bumped in
- * the writing transaction. A warm match walks its products' categories in memory instead of a
- * recursive statement per request.
+ * exact by the segment's own item version, migrations/011). The links are exact by the tenant's
+ * `category-links` version, which a category created, deleted or moved bumps (migrations/010); a
+ * segment's CATEGORY part by its `category-tree` version, which every write of categories and
+ * CATEGORY assignments — and of a segment's status, validity or site — bumps
+ * (migrations/008_tree_versions.ts), and by the interval of the segment's validity bounds around
+ * the instant built for (versioned-cache.ts). All are bumped in the writing transaction. A warm
+ * match finds direct assignments and walks its products' categories in memory instead of probing
+ * the item index and running a recursive statement per request.
  *
  * Kept per segment, not per set of segments: storefronts ask for each customer's own set, and
  * parts per segment serve every set made of them, so neither many customers nor a client varying
@@ -107,7 +108,8 @@ const BUILD_GROUP = 10;
  * Bounded: an LRU by count and estimated bytes (limits.ts). A tenant whose catalog, or a segment
  * whose assignments, would take more than a quarter of those bytes is not kept: `cover` answers
  * undefined at that version (remembered, so the large read is not repeated) and the match walks
- * in SQL as it does with the cache off. Either way the rows read per request are bounded by the
+ * in SQL as it does with the cache off (a PRODUCT part too large is known from the segment's
+ * counter and never read). Either way the rows read per request are bounded by the
  * products asked; the reads behind a kept part run once per version.
  */
 export class CategoryCoverCache {
@@ -267,6 +269,8 @@ export class CategoryCoverCache {
 
   clear(): void {
     this.cache.clear();
+    this.unions?.clear();
+    this.askedOnce?.clear();
   }
 }
 
