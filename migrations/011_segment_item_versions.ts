@@ -81,8 +81,15 @@ export async function down(knex: Knex): Promise<void> {
     await knex.raw(`DROP TRIGGER IF EXISTS ${event === 'INSERT' ? COUNT_TRIGGERS.ins : COUNT_TRIGGERS.del}`);
     await knex.raw(countTrigger(knex, event, false));
   }
-  await knex.schema.alterTable('segments', (t) => {
-    t.dropColumn('item_version');
-    t.dropColumn('item_epoch');
-  });
+  if (isMysql(knex)) {
+    await knex.schema.alterTable('segments', (t) => {
+      t.dropColumn('item_version');
+      t.dropColumn('item_epoch');
+    });
+    return;
+  }
+  // SQLite's own DROP COLUMN: Knex would rebuild the table, which the other tables' triggers
+  // naming `segments` (migration 007's) make fail.
+  await knex.raw('ALTER TABLE segments DROP COLUMN item_version');
+  await knex.raw('ALTER TABLE segments DROP COLUMN item_epoch');
 }

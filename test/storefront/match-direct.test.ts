@@ -1,3 +1,7 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runImport } from '../../src/import/import';
 import { SCOPE, startTestApp, type TestApp } from '../helpers/app';
 import { expectContract } from '../helpers/contract';
 
@@ -5,8 +9,8 @@ import { expectContract } from '../helpers/contract';
  * The PRODUCT assignments a match keeps per segment (modules/storefront/category-cover.ts,
  * migrations/011), over real HTTP: a warm match finds direct matches without probing the item
  * index, yet every write of a segment's item assignments changes the next answer at once —
- * single and bulk PUT and DELETE, a validity change in place, a segment deleted and created
- * again under the same id — as does an instant across a validity bound; kept parts never cross
+ * single and bulk PUT and DELETE, a validity change in place, the import, a segment deleted and
+ * created again under the same id — as does an instant across a validity bound; kept parts never cross
  * tenants; and a segment with more assignments than a part may hold answers the same, probed
  * in SQL.
  */
@@ -125,6 +129,26 @@ test('a set asked again is answered from the union of its parts, and a write to 
   expect(await match(['u1', 'u2'])).toEqual(['p1', 'p3']);
   expect(await match(['u1', 'u2'])).toEqual(['p1', 'p3']);
   expect(await match(['u1', 'u2'])).toEqual(['p1', 'p3']);
+});
+
+test("the import's multi-row statements are seen by the next match", async () => {
+  await put('imported');
+  expect(await match(['imported'])).toEqual([]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'match-direct-'));
+  const file = path.join(dir, 'in.ndjson');
+  fs.writeFileSync(
+    file,
+    ['p2', 'p4']
+      .map((itemId) => JSON.stringify({ kind: 'itemAssignment', segmentId: 'imported', type: 'PRODUCT', itemId }))
+      .join('\n'),
+  );
+  try {
+    const summary = await runImport({ db: t.db, tenant: 'acme', files: [file] });
+    expect(summary.rejected).toBe(0);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  expect(await match(['imported'])).toEqual(['p2', 'p4']);
 });
 
 test('a segment deleted and created again under the same id never meets its old part', async () => {
