@@ -1,6 +1,7 @@
 import { SCOPE, startTestApp, type TestApp } from '../helpers/app';
 import { ok as gqlOk, UPSERT_CATEGORIES, UPSERT_PRODUCTS } from '../catalog/fixtures';
 import { expectContract } from '../helpers/contract';
+import { postMatch } from './match-http';
 
 /**
  * The category cover a match walks in memory (modules/storefront/category-cover.ts), over real
@@ -36,15 +37,8 @@ async function match(
   const tenant = opts.tenant ?? 'acme';
   statements = [];
   bindings = [];
-  const res = await fetch(`${base}/customer-segment/${tenant}/segments/match${opts.at ? `?at=${opts.at}` : ''}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${admins[tenant]}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ siteCode: 'main', segmentIds, items: PRODUCTS.map((id) => ({ id })) }),
-  });
-  const body = (await res.json()) as { id: string }[];
-  expect(res.status).toBe(200);
-  await expectContract('POST-customer-segment-check-match', 200, body);
-  return { ids: body.map((m) => m.id), statements };
+  const ids = await postMatch(base, tenant, admins[tenant] as string, segmentIds, PRODUCTS, opts.at);
+  return { ids, statements };
 }
 
 /** Statements that read the tenant's categories (the cover's parent links). */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runImport } from '../../src/import/import';
 import { SCOPE, startTestApp, type TestApp } from '../helpers/app';
-import { expectContract } from '../helpers/contract';
+import { postMatch } from './match-http';
 
 /**
  * The PRODUCT assignments a match keeps per segment (modules/storefront/category-cover.ts,
@@ -36,19 +36,10 @@ const partReads = (): unknown[] =>
   statements.filter((s) => /select [`"]item_id[`"], [`"]validity_from/i.test(s.sql) && s.bindings.includes('PRODUCT'));
 
 /** POST /segments/match over real HTTP as `tenant`: the matching product ids. */
-async function match(segmentIds: string[], opts: { tenant?: string; at?: string; app?: TestApp } = {}): Promise<string[]> {
+async function match(segmentIds: string[], opts: { tenant?: string; at?: string } = {}): Promise<string[]> {
   const tenant = opts.tenant ?? 'acme';
   statements = [];
-  const origin = opts.app ? await opts.app.listen() : base;
-  const res = await fetch(`${origin}/customer-segment/${tenant}/segments/match${opts.at ? `?at=${opts.at}` : ''}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${admins[tenant]}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ siteCode: 'main', segmentIds, items: PRODUCTS.map((id) => ({ id })) }),
-  });
-  const body = (await res.json()) as { id: string }[];
-  expect(res.status).toBe(200);
-  await expectContract('POST-customer-segment-check-match', 200, body);
-  return body.map((m) => m.id);
+  return postMatch(base, tenant, admins[tenant] as string, segmentIds, PRODUCTS, opts.at);
 }
 
 const put = (segment: string, body?: unknown, app = t) =>
