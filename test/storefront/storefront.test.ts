@@ -256,6 +256,21 @@ describe('POST /segments/match', () => {
     }
   });
 
+  test('matchItems names its own argument when over 1,000 products or segments', async () => {
+    const many = Array.from({ length: 1001 }, (_, i) => `p${i}`);
+    for (const [vars, field] of [
+      [{ s: ['gold'], p: many }, 'productIds'],
+      [{ s: many, p: ['p'] }, 'segmentIds'],
+    ] as const) {
+      const res = await t.gql(
+        'query($s: [ID!]!, $p: [ID!]!) { matchItems(siteCode: "main", segmentIds: $s, productIds: $p) { productId } }',
+        vars,
+      );
+      expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+      expect(res.errors?.[0]?.message).toMatch(new RegExp(`^${field}: at most 1000`));
+    }
+  });
+
   test('needs segment_manage', async () => {
     const res = await match({ siteCode: 'main', segmentIds: ['gold'], items: [] }, await t.token({ scopes: [SCOPE.read] }));
     expect(res.statusCode).toBe(403);

@@ -36,7 +36,7 @@ export class StorefrontResolver {
     if (siteCode.trim() === '') throw new BadInputError('siteCode must not be empty', 'siteCode');
     checkLength(siteCode, 'siteCode', limits().textLength);
     if (productIds.length > MAX_MATCH_ITEMS) {
-      throw new BadInputError(`items: at most ${MAX_MATCH_ITEMS} products per request, got ${productIds.length}`, 'items');
+      throw new BadInputError(`productIds: at most ${MAX_MATCH_ITEMS} per request, got ${productIds.length}`, 'productIds');
     }
     if (segmentIds.length > MAX_MATCH_ITEMS) {
       throw new BadInputError(`segmentIds: at most ${MAX_MATCH_ITEMS} per request`, 'segmentIds');

@@ -1,5 +1,6 @@
 import { GraphQLDateTimeISO } from 'graphql-scalars';
 import { SCOPE } from '../../auth/scopes';
+import { MAX_MATCH_ITEMS } from '../../modules/storefront/storefront.resolver';
 import { treeRequest } from '../../modules/storefront/tree-request';
 import { BadInputError } from '../../errors';
 import { checkId, isPlainObject } from '../../modules/shared/validate';
@@ -16,6 +17,10 @@ import { bodyObject, strParam } from '../params';
 function matchVariables(req: RestRequest) {
   const body = bodyObject(req);
   if (!Array.isArray(body.items)) throw new BadInputError('items must be an array of {id}', 'items');
+  // Before the elements are checked, and named as the client wrote it (GraphQL's is productIds).
+  if (body.items.length > MAX_MATCH_ITEMS) {
+    throw new BadInputError(`items: at most ${MAX_MATCH_ITEMS} products per request, got ${body.items.length}`, 'items');
+  }
   const productIds = body.items.map((item: unknown, i: number) => {
     if (!isPlainObject(item) || typeof item.id !== 'string' || item.id === '') {
       throw new BadInputError(`items[${i}].id must be a non-empty string`, `items[${i}].id`);
