@@ -212,3 +212,36 @@ test('a segment with more assignments than a part may hold answers the same, pro
     await small.close();
   }
 });
+
+test('a set whose segments fit one by one but not together is matched in SQL', async () => {
+  // 1,800 bytes: four rows a part. a has three assignments, b two: each fits, the two do not.
+  const small = await startTestApp({ CATEGORY_COVER_CACHE_BYTES: '1800' });
+  try {
+    const sql: { sql: string; bindings: unknown[] }[] = [];
+    small.db.knex.on('query', (q: { sql: string; bindings?: unknown[] }) => sql.push({ sql: q.sql, bindings: q.bindings ?? [] }));
+    for (const [id, items] of [
+      ['a', ['p1', 'x-1', 'x-2']],
+      ['b', ['p2', 'x-3']],
+    ] as const) {
+      await put(id, undefined, small);
+      await okRest(small.rest('PUT', `/segments/${id}/items/PRODUCT/bulk`, { body: items.map((item) => ({ id: item })) }));
+    }
+    const ask = async (segmentIds: string[]) => {
+      sql.length = 0;
+      const res = await small.rest('POST', '/segments/match', {
+        body: { siteCode: 'main', segmentIds, items: PRODUCTS.map((id) => ({ id })) },
+      });
+      expect(res.statusCode).toBe(200);
+      return {
+        ids: (res.json() as { id: string }[]).map((m) => m.id),
+        probes: sql.filter((s) => /ia\.item_id IN \(/i.test(s.sql)).length,
+        partReads: sql.filter((s) => /select [`"]item_id[`"], [`"]validity_from/i.test(s.sql)).length,
+      };
+    };
+    expect(await ask(['a'])).toEqual({ ids: ['p1'], probes: 0, partReads: 2 });
+    expect(await ask(['a'])).toEqual({ ids: ['p1'], probes: 0, partReads: 0 });
+    for (let i = 0; i < 2; i++) expect(await ask(['a', 'b'])).toEqual({ ids: ['p1', 'p2'], probes: 1, partReads: 0 });
+  } finally {
+    await small.close();
+  }
+});

@@ -191,15 +191,27 @@ export class CategoryCoverCache {
   }
 
   /**
+   * Whether a set of segments may be answered from kept parts: together they have at most as
+   * many item assignments (their counters, both types) as one part may hold. A larger set would
+   * read more than that to build its parts — per request, were they to push each other out of
+   * the cache — where the match in SQL reads rows bounded by its products; it is matched in SQL.
+   */
+  fits(segments: readonly SegmentItems[]): boolean {
+    let items = 0;
+    for (const s of segments) items += s.itemCount;
+    return items <= this.maxRows;
+  }
+
+  /**
    * The PRODUCT assignments of each segment valid at `at`, in the segments' order: kept per
    * (segment, epoch) and exact by the segment's item version, which every item assignment write
    * of the segment bumps in its transaction (migrations/011) — read with the segment row itself,
-   * so using them costs no statement. Undefined when a segment has more assignments than a part
-   * may hold (known from its counter, without reading them): the match then probes the item
-   * index for its products instead.
+   * so using them costs no statement. Undefined when the set does not fit (fits(), known from
+   * the counters, without reading anything): the match then probes the item index for its
+   * products instead.
    */
   async products(tenant: string, segments: readonly SegmentItems[], at: number): Promise<ProductParts | undefined> {
-    if (segments.some((s) => s.itemCount > this.maxRows)) return undefined;
+    if (!this.fits(segments)) return undefined;
     const out: { segmentId: string; products: ReadonlySet<string>; serial: number }[] = [];
     for (let i = 0; i < segments.length; i += BUILD_GROUP) {
       const group = segments.slice(i, i + BUILD_GROUP);

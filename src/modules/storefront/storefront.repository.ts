@@ -87,11 +87,13 @@ export class StorefrontRepository implements CoverSource {
     const { found, versions } = await this.activeSegmentsOfSite(tenant, segmentIds, siteCode, at, this.cover.keeps);
     if (!found.length) return null;
     const segments = found.map((s) => s.id);
+    // A set too large to keep whole is matched in SQL, by rows bounded by its products.
+    const kept = versions && this.cover.fits(found) ? versions : undefined;
     return {
       products,
       segments,
-      direct: async () => (versions ? this.cover.products(tenant, found, at) : undefined),
-      cover: async () => (versions ? this.cover.cover(tenant, segments, versions, at) : undefined),
+      direct: async () => (kept ? this.cover.products(tenant, found, at) : undefined),
+      cover: async () => (kept ? this.cover.cover(tenant, segments, kept, at) : undefined),
     };
   }
 
