@@ -57,6 +57,8 @@ function fieldPath(root: string, path: readonly (string | number)[]): string {
 export function checkVariable(value: unknown, type: GraphQLInputType, root: string): unknown {
   let failure: BadInputError | undefined;
   const pruned = prune(value, type, [], root);
+  // A list of ids (a match sends 1,000) that is all strings: nothing the coercion could refuse.
+  if (isStringList(pruned, type)) return pruned;
   coerceInputValue(pruned, type, (path, _invalid, error) => {
     if (failure) return;
     const missing = /^Field "([^"]+)" of required type "[^"]+" was not provided\.$/.exec(error.message);
@@ -72,4 +74,14 @@ export function checkVariable(value: unknown, type: GraphQLInputType, root: stri
   if (failure) throw failure;
   // execute() coerces the raw value itself; handing it the pruned input keeps one source of truth.
   return pruned;
+}
+
+/** Whether `value` is an array of strings for a list of ID or String (either nullable or not). */
+function isStringList(value: unknown, type: GraphQLInputType): boolean {
+  const list = isNonNullType(type) ? type.ofType : type;
+  if (!isListType(list) || !Array.isArray(value)) return false;
+  const item = isNonNullType(list.ofType) ? list.ofType.ofType : list.ofType;
+  if (!isScalarType(item) || (item.name !== 'ID' && item.name !== 'String')) return false;
+  for (const v of value) if (typeof v !== 'string') return false;
+  return true;
 }
