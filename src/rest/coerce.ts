@@ -1,4 +1,13 @@
-import { coerceInputValue, type GraphQLInputType, isInputObjectType, isListType, isNonNullType, isScalarType } from 'graphql';
+import {
+  coerceInputValue,
+  type GraphQLInputType,
+  type GraphQLList,
+  type GraphQLScalarType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isScalarType,
+} from 'graphql';
 import { BadInputError } from '../errors';
 import { limits } from '../limits';
 
@@ -22,8 +31,8 @@ export function prune(value: unknown, type: GraphQLInputType, path: (string | nu
   if (path.length > maxDepth) throw new BadInputError(`${field()}: nested more than ${maxDepth} levels deep`, field());
   if (isListType(type)) {
     if (!Array.isArray(value)) throw new BadInputError(`${field()} must be an array`, field());
-    const item = isNonNullType(type.ofType) ? type.ofType.ofType : type.ofType;
-    if (isScalarType(item)) {
+    const item = scalarOfList(type);
+    if (item) {
       // A list of scalars has nothing to drop (a JSON scalar is taken whole): only ids are checked,
       // without a path per element (a match sends 1,000).
       if (item.name === 'ID') {
@@ -76,12 +85,17 @@ export function checkVariable(value: unknown, type: GraphQLInputType, root: stri
   return pruned;
 }
 
+/** The scalar type a list type holds (its elements nullable or not), if it holds one. */
+function scalarOfList(list: GraphQLList<GraphQLInputType>): GraphQLScalarType | undefined {
+  const item = isNonNullType(list.ofType) ? list.ofType.ofType : list.ofType;
+  return isScalarType(item) ? item : undefined;
+}
+
 /** Whether `value` is an array of strings for a list of ID or String (either nullable or not). */
 function isStringList(value: unknown, type: GraphQLInputType): boolean {
   const list = isNonNullType(type) ? type.ofType : type;
   if (!isListType(list) || !Array.isArray(value)) return false;
-  const item = isNonNullType(list.ofType) ? list.ofType.ofType : list.ofType;
-  if (!isScalarType(item) || (item.name !== 'ID' && item.name !== 'String')) return false;
-  for (const v of value) if (typeof v !== 'string') return false;
-  return true;
+  const item = scalarOfList(list);
+  if (item?.name !== 'ID' && item?.name !== 'String') return false;
+  return value.every((v) => typeof v === 'string');
 }

@@ -1,3 +1,4 @@
+import { readTenantVersions } from '../../src/db/tenant-version';
 import { SCOPE, startTestApp, type TestApp } from '../helpers/app';
 import { ok as gqlOk, UPSERT_CATEGORIES, UPSERT_PRODUCTS } from '../catalog/fixtures';
 import { expectContract } from '../helpers/contract';
@@ -140,7 +141,7 @@ test('a warm match walks in memory; every write that changes it changes the next
 });
 
 test('category-links moves only when a category is created, deleted or moved', async () => {
-  const versions = (tenant: string) => t.services.storefront.cover.versions(tenant);
+  const versions = (tenant: string) => readTenantVersions(t.db.knex, tenant, ['category-tree', 'category-links']);
   const step = async (write: () => Promise<unknown>): Promise<[number, number]> => {
     const before = await versions('acme');
     await write();
@@ -257,7 +258,7 @@ describe('two tenants at the same version with different trees', () => {
       );
       await okRest(t.rest('PUT', `/segments/gold/items/CATEGORY/${assigned}`, { tenant, token }));
     }
-    const versions = (tenant: string) => t.services.storefront.cover.versions(tenant);
+    const versions = (tenant: string) => readTenantVersions(t.db.knex, tenant, ['category-tree', 'category-links']);
     expect(await versions('twinx')).toEqual(await versions('twiny'));
     expect((await match(['gold'], { tenant: 'twinx' })).ids).toEqual(['p-a1']);
     expect((await match(['gold'], { tenant: 'twiny' })).ids).toEqual(['p-a1']);

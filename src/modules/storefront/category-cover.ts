@@ -1,6 +1,4 @@
 import { LRUCache } from 'lru-cache';
-import type { Database } from '../../db/knex';
-import { readTenantVersions } from '../../db/tenant-version';
 import { type VersionedEntry, VersionedCache } from './versioned-cache';
 
 /**
@@ -121,7 +119,6 @@ export class CategoryCoverCache {
   private serials = 0;
 
   constructor(
-    private readonly db: Database,
     private readonly source: CoverSource,
     opts: { maxEntries: number; maxBytes: number },
   ) {
@@ -140,11 +137,6 @@ export class CategoryCoverCache {
   /** Whether covers are kept at all (else match walks in SQL and reads no version). */
   get keeps(): boolean {
     return this.cache.keeps;
-  }
-
-  /** The tenant's current versions, to be read before (or with) anything the cover is used with. */
-  versions(tenant: string): Promise<CoverVersions> {
-    return readTenantVersions(this.db.knex, tenant, ['category-tree', 'category-links']);
   }
 
   /** The cover of `segmentIds` (active) at `at` as of `versions`; undefined when a part is too large to keep. */
@@ -206,12 +198,11 @@ export class CategoryCoverCache {
    * The PRODUCT assignments of each segment valid at `at`, in the segments' order: kept per
    * (segment, epoch) and exact by the segment's item version, which every item assignment write
    * of the segment bumps in its transaction (migrations/011) — read with the segment row itself,
-   * so using them costs no statement. Undefined when the set does not fit (fits(), known from
-   * the counters, without reading anything): the match then probes the item index for its
-   * products instead.
+   * so using them costs no statement. For a set that fits() (the caller asks, as it does for
+   * cover()); undefined when a part turns out too large to keep: the match then probes the item
+   * index for its products instead.
    */
   async products(tenant: string, segments: readonly SegmentItems[], at: number): Promise<ProductParts | undefined> {
-    if (!this.fits(segments)) return undefined;
     const out: { segmentId: string; products: ReadonlySet<string>; serial: number }[] = [];
     for (let i = 0; i < segments.length; i += BUILD_GROUP) {
       const group = segments.slice(i, i + BUILD_GROUP);

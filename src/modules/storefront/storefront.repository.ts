@@ -59,7 +59,7 @@ export class StorefrontRepository implements CoverSource {
     private readonly segments: SegmentRepository,
     coverBounds: { maxEntries: number; maxBytes: number } = { maxEntries: 0, maxBytes: 0 },
   ) {
-    this.cover = new CategoryCoverCache(db, this, coverBounds);
+    this.cover = new CategoryCoverCache(this, coverBounds);
   }
 
   /**
@@ -390,9 +390,10 @@ export class StorefrontRepository implements CoverSource {
    * One walk up from the categories of `products`, giving their links and the walked part of the
    * cover: a row per (product, linked category), with product_id, then a row per ancestor reached
    * (product_id NULL), each with its parent and whether it has a CATEGORY assignment of
-   * `segmentIds` valid at `at` (hit, 0/1: one probe of the item index, EXISTS). A category that hits is not walked above. UNION (not UNION ALL)
-   * visits a shared ancestor once and ends a cycle; a linked or parent id the store lacks still
-   * counts (its own assignments) and the walk stops there, as in viaCategories.
+   * `segmentIds` valid at `at` (hit, 0/1: one probe of the item index, EXISTS). A category that
+   * hits is not walked above. UNION (not UNION ALL) visits a shared ancestor once and ends a
+   * cycle; a linked or parent id the store lacks still counts (its own assignments) and the walk
+   * stops there, as in viaCategories.
    */
   private async categoryHits(
     tenant: string,
