@@ -1,4 +1,4 @@
-import { type Database, openDatabase } from '../../src/db/knex';
+import { type Database, openDatabase, selectRows } from '../../src/db/knex';
 import { isConnectionLost, isDatabaseUnavailable } from '../../src/db/errors';
 import { withQueryCount } from '../../src/db/query-counter';
 import { createTestDatabase, DB_CLIENT, MYSQL_URL, type TestDatabase } from '../helpers/db';
@@ -109,6 +109,33 @@ onMysql('the MySQL client under faults', () => {
     await cutter;
     expect((result as [{ seven: number }[]])[0][0].seven).toBe(7);
     expect(count).toBe(2);
+  });
+
+  // selectRows skips Knex's runner on MySQL (src/db/knex.ts): the same limits and retry hold.
+  test('a fixed SELECT (selectRows) whose connection is cut runs again on a fresh one, counted twice', async () => {
+    await db.knex.raw('select 1');
+    const seen: { sql: string; bindings?: unknown[] }[] = [];
+    const listen = (q: { sql: string; bindings?: unknown[] }) => seen.push(q);
+    db.knex.on('query', listen);
+    try {
+      const cutter = sleep(150).then(() => proxy.cut());
+      const { result, count } = await withQueryCount(() =>
+        selectRows<{ seven: number }>(db, 'select sleep(0.4) as slept, ? as seven', [7]),
+      );
+      await cutter;
+      expect(result[0].seven).toBe(7);
+      expect(count).toBe(2);
+      expect(seen.map((q) => q.bindings)).toEqual([[7], [7]]);
+    } finally {
+      db.knex.removeListener('query', listen);
+    }
+  });
+
+  test('a fixed SELECT (selectRows) fails at the statement limit and is not retried; the pool still serves', async () => {
+    const { result: err, count } = await withQueryCount(() => rejection(selectRows(db, 'select sleep(3) as slept', [])));
+    expect(isDatabaseUnavailable(err)).toBe(true);
+    expect(count).toBe(1);
+    await expect(selectRows<{ one: number }>(db, 'select ? as one', [1])).resolves.toEqual([{ one: 1 }]);
   });
 
   test('a write whose connection is cut is not retried (it may have been applied)', async () => {
