@@ -1,7 +1,19 @@
 import { type DocumentNode, Kind, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 
+/**
+ * Answers by operation node: Apollo's document store hands a repeated query the same nodes, so
+ * each request after the first is one lookup (asked on every operation, by the executor).
+ */
+const answers = new WeakMap<OperationDefinitionNode, boolean>();
+
 /** True when the operation reads only `__schema`, `__type` and `__typename`. */
 export function isIntrospectionOnly(doc: DocumentNode, op: OperationDefinitionNode): boolean {
+  let answer = answers.get(op);
+  if (answer === undefined) answers.set(op, (answer = introspectionOnly(doc, op)));
+  return answer;
+}
+
+function introspectionOnly(doc: DocumentNode, op: OperationDefinitionNode): boolean {
   const fragments = new Map(
     doc.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
   );
