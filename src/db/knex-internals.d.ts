@@ -22,6 +22,10 @@ declare module 'knex/lib/dialects/mysql2' {
     validateConnection(connection: unknown): boolean;
     checkVersion(connection: unknown): Promise<unknown>;
     runner(builder: unknown): unknown;
+    /** A connection from the pool (its acquire limit and checks), and back. */
+    acquireConnection(): Promise<unknown>;
+    releaseConnection(connection: unknown): Promise<unknown>;
+    /** Resolves with `obj`, its `response` set to mysql2's [rows, fields]. */
     _query(connection: unknown, obj: KnexQueryObject): Promise<unknown>;
   }
   export = Client_MySQL2;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import type Client_MySQL2 from 'knex/lib/dialects/mysql2';
 import type { DbConfig } from '../config';
 import { type Limits, loadLimits } from '../limits';
 import { migrationSource } from './migration-source';
@@ -134,13 +135,6 @@ export function isReachable(db: Database, withinMs: number): Promise<boolean> {
   return Promise.race([probe, late]).finally(() => clearTimeout(timer));
 }
 
-/** The parts of Knex's client a fixed SELECT uses on MySQL (knex/lib/client.js, the mysql dialect's _query). */
-interface PooledClient {
-  acquireConnection(): Promise<unknown>;
-  releaseConnection(connection: unknown): Promise<unknown>;
-  _query(connection: unknown, obj: { sql: string; bindings: readonly unknown[] }): Promise<{ response: [unknown[], unknown] }>;
-}
-
 /**
  * A SELECT whose text is fixed up front (hot primary-key batches). Rows come back as plain
  * objects on both dialects.
@@ -164,11 +158,13 @@ export async function selectRows<T>(db: Database, sql: string, bindings: readonl
 }
 
 async function pooledSelect(db: Database, sql: string, bindings: readonly unknown[], mayRetry: boolean): Promise<unknown[]> {
-  const client = db.knex.client as unknown as PooledClient;
+  // The server's MySQL client is always mysql-client.ts's subclass of Knex's mysql2 dialect.
+  const client = db.knex.client as unknown as Client_MySQL2;
   const connection = await client.acquireConnection();
   try {
     db.knex.emit('query', { method: 'raw', sql, bindings });
-    return (await client._query(connection, { sql, bindings })).response[0];
+    const answered = (await client._query(connection, { sql, bindings })) as { response: [unknown[], unknown] };
+    return answered.response[0];
   } catch (err) {
     if (!mayRetry || !isConnectionLost(err)) throw err;
   } finally {
