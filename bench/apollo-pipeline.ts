@@ -24,9 +24,9 @@ import { verifierFor } from '../src/app';
 import { ALL_SCOPES } from '../src/auth/scopes';
 import type { Viewer } from '../src/auth/viewer';
 import { loadConfig } from '../src/config';
-import { createApollo } from '../src/graphql/apollo';
+import { createApollo, operationChecks } from '../src/graphql/apollo';
 import { createContext, createServices, languageOf } from '../src/graphql/context';
-import { compileOperation } from '../src/graphql/jit';
+import { CompiledOperations, compileOperation } from '../src/graphql/jit';
 import { getSchema } from '../src/graphql/schema';
 import { BENCH_SECRET, benchDatabase } from './support';
 
@@ -71,7 +71,8 @@ async function main(): Promise<void> {
       modified_at: now,
     });
     const services = createServices(config, bench.db, verifierFor(config));
-    const apollo = createApollo(app, config);
+    const operations = new CompiledOperations(getSchema(), { max: 100, maxBytes: 16 * 1024 * 1024 });
+    const apollo = createApollo(app, config, operations, operationChecks(config));
     await apollo.start();
     const viewer: Viewer = { tenant: 'bench', scopes: new Set<string>(ALL_SCOPES), subject: 'bench' };
     const raw = { host: 'localhost', 'content-type': 'application/json', authorization: 'Bearer x', connection: 'keep-alive' };

@@ -7,10 +7,13 @@ import { createVerifier, KeySetUnavailableError, type TokenVerifier } from './au
 import { ensureDevSecret } from './auth/dev-secret';
 import { UNAVAILABLE_RETRY_AFTER_S } from './db/errors';
 import { type Database, isReachable } from './db/knex';
-import { createApollo, MAX_TOKENS } from './graphql/apollo';
+import { createApollo, MAX_TOKENS, operationChecks } from './graphql/apollo';
+import { CompiledOperations } from './graphql/jit';
+import { OperationReplay } from './graphql/replay';
+import { tracingHooks } from './tracing/hooks';
 import { documentTooDeep } from './graphql/document-depth';
 import { apolloHandler } from './graphql/fastify-handler';
-import { type Context, createContext, createServices, languageOf, type Services } from './graphql/context';
+import { createContext, createServices, languageOf, type Services } from './graphql/context';
 import { getSchema } from './graphql/schema';
 import { mountRoutes } from './rest/adapter';
 import { registerAccessLog } from './http/access-log';
@@ -38,6 +41,8 @@ export interface BuiltApp {
   services: Services;
   lifecycle: Lifecycle;
   ruleScheduler: RuleScheduler;
+  /** Answers repeats of queries Apollo has served (graphql/replay.ts); absent when off. */
+  replay?: OperationReplay;
 }
 
 const BODY_LIMIT = 10 * 1024 * 1024;
@@ -150,8 +155,15 @@ export async function buildApp({
 
   // GraphQL: a refused token is a 401 before the body is read; without a token only
   // introspection passes (graphql/apollo.ts).
-  const apollo = createApollo(app, config);
+  const operations = new CompiledOperations(schema, {
+    max: config.limits.graphqlCompiledCacheSize,
+    maxBytes: config.limits.graphqlCompiledCacheBytes,
+  });
+  const checks = operationChecks(config);
+  const apollo = createApollo(app, config, operations, checks);
   await apollo.start();
+  // Tracing on: every operation keeps Apollo's path and its spans.
+  const replay = config.graphqlReplay && !tracingHooks() ? new OperationReplay(operations, checks) : undefined;
   app.route({
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
@@ -175,12 +187,14 @@ export async function buildApp({
       if (!message) return done();
       sendProblem(request, reply, { status: 400, message, code: 'GRAPHQL_PARSE_FAILED' });
     },
-    handler: apolloHandler<Context>(apollo, async (request) =>
-      createContext(services, request.viewer, languageOf(request.headers, config.defaultLanguage), request),
+    handler: apolloHandler(
+      apollo,
+      async (request) => createContext(services, request.viewer, languageOf(request.headers, config.defaultLanguage), request),
+      replay,
     ),
   });
 
   await registerDocs(app, config);
   mountRoutes(app, services, schema, routes);
-  return { app, services, lifecycle, ruleScheduler };
+  return { app, services, lifecycle, ruleScheduler, replay };
 }

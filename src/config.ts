@@ -72,6 +72,11 @@ export interface Config {
   introspection: boolean;
   /** GRAPHQL_SANDBOX: the Apollo Sandbox landing page at GET /graphql; like introspection. */
   graphqlSandbox: boolean;
+  /**
+   * GRAPHQL_REPLAY: repeats of queries Apollo has served are answered without its per-request
+   * pipeline (graphql/replay.ts). On by default; off, every request takes Apollo's whole path.
+   */
+  graphqlReplay: boolean;
   /** Lets `extensions.stacktrace` and internal messages through. Never on by default. */
   debugErrors: boolean;
   /** Load the demo tenant into an empty database at start-up (development only). */
@@ -148,6 +153,7 @@ export function loadConfig(env: Env = process.env): Config {
     activeRequiresValidity: bool(env, 'ACTIVE_REQUIRES_VALIDITY', false),
     introspection: bool(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
     graphqlSandbox: bool(env, 'GRAPHQL_SANDBOX', nodeEnv !== 'production'),
+    graphqlReplay: bool(env, 'GRAPHQL_REPLAY', true),
     debugErrors: bool(env, 'DEBUG_ERRORS', false),
     seedDemo: bool(env, 'SEED_DEMO', nodeEnv === 'development'),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),

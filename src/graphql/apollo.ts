@@ -2,7 +2,6 @@ import {
   ApolloServer,
   type ApolloServerPlugin,
   type GraphQLRequestContextDidEncounterErrors,
-  type GraphQLRequestContextDidResolveOperation,
   type GraphQLRequestListener,
 } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -14,12 +13,12 @@ import { type GraphQLFormattedError, GraphQLError } from 'graphql';
 import type { Config } from '../config';
 import { LIMIT_SPECS } from '../limits';
 import type { Context } from './context';
-import { costLimit } from './cost';
+import { costLimit, type OperationRequest } from './cost';
 import { boundedDocumentStore } from './document-store';
 import { formatGraphQLError, internalCause } from './format-error';
 import { logServerError } from '../http/server-errors';
 import { isIntrospectionOnly } from './introspection';
-import { jitGateway } from './jit';
+import type { CompiledOperations } from './jit';
 import { getSchema } from './schema';
 import { outageStatus } from './outage-status';
 
@@ -31,7 +30,7 @@ export const MAX_TOKENS = 5000;
  * The schema has no subscriptions: asking for one is the client's mistake (400), which graphql-js
  * would only discover while executing, as an internal error.
  */
-function requireToken({ contextValue, document, operation }: GraphQLRequestContextDidResolveOperation<Context>): void {
+function requireToken({ contextValue, document, operation }: OperationRequest): void {
   if (operation?.operation === 'subscription') {
     throw new GraphQLError('Subscriptions are not supported by this server', {
       extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
@@ -42,6 +41,24 @@ function requireToken({ contextValue, document, operation }: GraphQLRequestConte
   throw new GraphQLError('Invalid access token', {
     extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
   });
+}
+
+/** The checks an operation passes before it runs, on every request (Apollo's or graphql/replay.ts's). */
+export type OperationChecks = (request: OperationRequest) => void;
+
+/**
+ * requireToken; the operation named on every log line of the request; the row cost of the
+ * operation with these variables (graphql/cost.ts).
+ */
+export function operationChecks(config: Config): OperationChecks {
+  // Config rather than limits(): each app (tests start several) has its own setting.
+  const checkCost = costLimit(getSchema(), config.limits.graphqlMaxRows, LIMIT_SPECS.graphqlMaxRows.env);
+  return (request) => {
+    requireToken(request);
+    const http = request.contextValue.request;
+    if (http) http.graphqlOperation = request.operation?.name?.value ?? '(anonymous)';
+    checkCost(request);
+  };
 }
 
 /**
@@ -71,12 +88,10 @@ function logServerErrors(
  * - didEncounterErrors: internal errors logged with their cause;
  * - willSendResponse: an answer that is only an outage becomes a 503 (graphql/outage-status.ts).
  */
-function servicePlugin(log: FastifyInstance['log'], checkCost: ReturnType<typeof costLimit>): ApolloServerPlugin<Context> {
+function servicePlugin(log: FastifyInstance['log'], checks: OperationChecks): ApolloServerPlugin<Context> {
   const listener: GraphQLRequestListener<Context> = {
     async didResolveOperation(request) {
-      requireToken(request);
-      if (request.contextValue.request) request.contextValue.request.graphqlOperation = request.operationName ?? '(anonymous)';
-      checkCost(request);
+      checks(request);
     },
     async didEncounterErrors(request) {
       logServerErrors(log, request);
@@ -92,7 +107,12 @@ function servicePlugin(log: FastifyInstance['log'], checkCost: ReturnType<typeof
   };
 }
 
-export function createApollo(app: FastifyInstance, config: Config): ApolloServer<Context> {
+export function createApollo(
+  app: FastifyInstance,
+  config: Config,
+  operations: CompiledOperations,
+  checks: OperationChecks,
+): ApolloServer<Context> {
   const armor = new ApolloArmor({
     maxDepth: { n: 12 },
     maxAliases: { n: 30 },
@@ -109,11 +129,10 @@ export function createApollo(app: FastifyInstance, config: Config): ApolloServer
     // formatGraphQLError masks the suggestions instead.
     blockFieldSuggestion: { enabled: false },
   }).protect();
-  const schema = getSchema();
   const limits = config.limits;
   return new ApolloServer<Context>({
     // Executes through compiled queries (graphql/jit.ts); the schema is the same one.
-    gateway: jitGateway(schema, { max: limits.graphqlCompiledCacheSize, maxBytes: limits.graphqlCompiledCacheBytes }),
+    gateway: operations.gateway(),
     // Apollo's default store is bounded by JSON length only (30 MiB, about four times that in
     // heap) and so holds tens of thousands of small documents: bounded here by count and bytes.
     documentStore: boundedDocumentStore({ max: limits.graphqlDocumentCacheSize, maxBytes: limits.graphqlDocumentCacheBytes }),
@@ -131,8 +150,7 @@ export function createApollo(app: FastifyInstance, config: Config): ApolloServer
     formatError: (formatted: GraphQLFormattedError, error: unknown) => formatGraphQLError(formatted, error, config.debugErrors),
     plugins: [
       ...armor.plugins,
-      // Config rather than limits(): each app (tests start several) has its own setting.
-      servicePlugin(app.log, costLimit(schema, limits.graphqlMaxRows, LIMIT_SPECS.graphqlMaxRows.env)),
+      servicePlugin(app.log, checks),
       fastifyApolloDrainPlugin(app),
       // We send no cache hints; the default cache-control plugin would wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),

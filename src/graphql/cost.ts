@@ -82,6 +82,12 @@ export function rowEstimator(schema: GraphQLSchema): ComplexityEstimator {
   };
 }
 
+/** What the checks before execution read of a request: Apollo's request context, or graphql/replay.ts's. */
+export type OperationRequest = Pick<GraphQLRequestContextDidResolveOperation<Context>, 'contextValue' | 'document'> & {
+  operation?: GraphQLRequestContextDidResolveOperation<Context>['operation'];
+  request: { variables?: Record<string, unknown> };
+};
+
 const badInput = (message: string): GraphQLError =>
   new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
 
@@ -147,11 +153,7 @@ export function costDependsOnVariables(document: DocumentNode): boolean {
  * Apollo's store hands a repeated query the same DocumentNode, so the WeakMap is bounded by
  * that store.
  */
-export function costLimit(
-  schema: GraphQLSchema,
-  maxRows: number,
-  setting: string,
-): (request: GraphQLRequestContextDidResolveOperation<Context>) => void {
+export function costLimit(schema: GraphQLSchema, maxRows: number, setting: string): (request: OperationRequest) => void {
   const estimator = rowEstimator(schema);
   const fixed = new WeakMap<DocumentNode, Map<string, number> | null>();
   const costOf = (document: DocumentNode, operationName: string | undefined, variables?: Record<string, unknown>) => {

@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
-import { type ApolloServer, type BaseContext, type HTTPGraphQLRequest, HeaderMap } from '@apollo/server';
+import { type ApolloServer, type HTTPGraphQLRequest, HeaderMap } from '@apollo/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Context } from './context';
+import type { OperationReplay } from './replay';
 
 /**
  * The query string as `new URL(url, base).search` gives it. Request targets without `?` or `#`
@@ -25,18 +27,28 @@ function toGraphQLRequest(request: FastifyRequest): HTTPGraphQLRequest {
 
 /**
  * @as-integrations/fastify's `fastifyApolloHandler`, line for line, but for the request's query
- * string (searchOf): that integration parses a URL for every request.
+ * string (searchOf): that integration parses a URL for every request. With a replay
+ * (graphql/replay.ts), repeats of queries Apollo has served are answered there; what it does
+ * not answer, and what it learns from, is Apollo's.
  */
-export function apolloHandler<TContext extends BaseContext>(
-  apollo: ApolloServer<TContext>,
-  context: (request: FastifyRequest, reply: FastifyReply) => Promise<TContext>,
+export function apolloHandler(
+  apollo: ApolloServer<Context>,
+  context: (request: FastifyRequest, reply: FastifyReply) => Promise<Context>,
+  replay?: OperationReplay,
 ): (request: FastifyRequest, reply: FastifyReply) => Promise<string | FastifyReply> {
   apollo.assertStarted('apolloHandler()');
   return async (request, reply) => {
+    let carried: Context | undefined;
+    if (replay) {
+      const served = await replay.serve(request, reply, () => context(request, reply));
+      if (typeof served === 'string') return served;
+      carried = served;
+    }
     const { headers, body, status } = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: toGraphQLRequest(request),
-      context: () => context(request, reply),
+      context: carried ? async () => carried : () => context(request, reply),
     });
+    if (replay && body.kind === 'complete') replay.learn(request, status, headers);
     for (const [key, value] of headers) void reply.header(key, value);
     void reply.code(status === undefined ? 200 : status);
     if (body.kind === 'complete') return body.string;

@@ -104,57 +104,105 @@ export interface CompiledCacheBounds {
   maxBytes: number;
 }
 
-interface Compiled {
+/** An operation Apollo accepted and executed, compiled: what graphql/replay.ts answers repeats with. */
+export interface CompiledOperation {
   run: Run;
+  /** The document Apollo parsed and validated, and the operation it resolved in it. */
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
   bytes: number;
 }
 
 /**
- * Apollo Server runs operations through a gateway's executor when one is given; this "gateway"
- * serves our own schema and executes with compiled queries. Parsing, validation (depth and cost
- * limits included), plugins and error formatting stay Apollo's.
- *
- * Compiled operations are kept by Apollo's query hash (SHA-256 of the text) and operation name,
- * in an LRU bounded by count and estimated bytes: the key is what a client sends, so without a
- * bound every distinct query would leave its compiled code behind. Introspection is not
- * compiled at all: anyone may send it without a token, it is not a hot path, and compiling
- * the full introspection query costs ~10 ms and ~140 KB.
+ * What a request's context may carry into the executor: a result already computed for it
+ * (graphql/replay.ts hands Apollo an answer with errors to format, log and give a status,
+ * without running the operation twice). Read once, then gone.
  */
-export function jitGateway(schema: GraphQLSchema, bounds: CompiledCacheBounds): GatewayInterface {
-  const cache = new LRUCache<string, Compiled>({
-    max: bounds.max,
-    maxSize: bounds.maxBytes,
-    sizeCalculation: (c) => c.bytes,
-  });
-  const fieldCap = Math.ceil(bounds.maxBytes / BYTES_PER_FIELD);
+export const ANSWERED = Symbol('answered');
+export interface MayCarryAnswer {
+  [ANSWERED]?: ExecutionResult;
+}
 
-  const executor: GatewayExecutor = async (rc) => {
-    const { document, operationName } = rc;
+/**
+ * The compiled operations, and Apollo's way to them: a "gateway" serving our own schema whose
+ * executor runs compiled queries. Parsing, validation (depth and cost limits included), plugins
+ * and error formatting stay Apollo's.
+ *
+ * Compiled operations are kept by query text and operation name, in an LRU bounded by count and
+ * estimated bytes (the text counted in): the key is what a client sends, so without a bound
+ * every distinct query would leave its compiled code behind. An entry exists only once Apollo
+ * has parsed, validated and resolved the operation and the service's checks let it run, which
+ * is what lets graphql/replay.ts answer a repeat of it. Introspection is not compiled at all:
+ * anyone may send it without a token, it is not a hot path, and compiling the full
+ * introspection query costs ~10 ms and ~140 KB.
+ */
+export class CompiledOperations {
+  private readonly cache: LRUCache<string, CompiledOperation>;
+  private readonly fieldCap: number;
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    bounds: CompiledCacheBounds,
+  ) {
+    this.cache = new LRUCache<string, CompiledOperation>({
+      max: bounds.max,
+      maxSize: bounds.maxBytes,
+      sizeCalculation: (c) => c.bytes,
+    });
+    this.fieldCap = Math.ceil(bounds.maxBytes / BYTES_PER_FIELD);
+  }
+
+  /** The operation Apollo accepted for this text and operation name, if it is still kept. */
+  get(source: string, operationName: string | null | undefined): CompiledOperation | undefined {
+    return this.cache.get(keyOf(source, operationName));
+  }
+
+  /** The gateway Apollo is given (`gateway:`). */
+  gateway(): GatewayInterface {
+    const executor: GatewayExecutor = async (rc) => {
+      const carried = rc.context as MayCarryAnswer;
+      const answered = carried[ANSWERED];
+      if (answered) {
+        delete carried[ANSWERED];
+        return answered as ExecutionResult<Record<string, unknown>>;
+      }
+      return (await this.execute(rc)) as ExecutionResult<Record<string, unknown>>;
+    };
+    const schema = this.schema;
+    return {
+      onSchemaLoadOrUpdate(callback) {
+        callback({ apiSchema: schema, coreSupergraphSdl: '' });
+        return () => undefined;
+      },
+      load: async () => ({ executor }),
+      stop: async () => undefined,
+    };
+  }
+
+  private async execute(rc: Parameters<GatewayExecutor>[0]): Promise<ExecutionResult> {
+    const { document, operationName, source } = rc;
     // Typed as always present, but absent when the request named no operation the document has.
     const operation = rc.operation as OperationDefinitionNode | undefined;
     const variables = rc.request.variables;
     if (operation && isIntrospectionOnly(document, operation)) {
-      return execute({ schema, document, operationName, variableValues: variables, contextValue: rc.context });
+      return execute({ schema: this.schema, document, operationName, variableValues: variables, contextValue: rc.context });
     }
-    const key = `${rc.queryHash}\u0000${operationName ?? ''}`;
-    let run = cache.get(key)?.run;
+    const key = keyOf(source, rc.request.operationName);
+    let run = this.cache.get(key)?.run;
     if (!run) {
-      const compiled = compileOperation(schema, document, operationName);
+      const compiled = compileOperation(this.schema, document, operationName);
       // A document that does not compile (no such operation) is answered, not kept.
-      if (typeof compiled !== 'function') return compiled as ExecutionResult<Record<string, unknown>>;
+      if (typeof compiled !== 'function') return compiled;
+      if (!operation) return compiled(rc.context, variables);
       run = compiled;
-      const fields = operation ? selectedFields(document, operation, fieldCap) : fieldCap;
+      const fields = selectedFields(document, operation, this.fieldCap);
       // The compiled code holds the document's field nodes, whether or not Apollo still does.
-      cache.set(key, { run, bytes: fields * BYTES_PER_FIELD + documentBytes(document) });
+      const bytes = fields * BYTES_PER_FIELD + documentBytes(document) + 2 * key.length;
+      this.cache.set(key, { run, document, operation, bytes });
     }
-    return (await run(rc.context, variables)) as ExecutionResult<Record<string, unknown>>;
-  };
-  return {
-    onSchemaLoadOrUpdate(callback) {
-      callback({ apiSchema: schema, coreSupergraphSdl: '' });
-      return () => undefined;
-    },
-    load: async () => ({ executor }),
-    stop: async () => undefined,
-  };
+    return run(rc.context, variables);
+  }
 }
+
+/** Operation names are GraphQL names and a source cannot hold U+0000: the key is unambiguous. */
+const keyOf = (source: string, operationName: string | null | undefined): string => `${source}\u0000${operationName ?? ''}`;

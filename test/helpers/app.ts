@@ -5,6 +5,7 @@ import { signToken } from '../../src/auth/token';
 import { type Config, type DbConfig, loadConfig } from '../../src/config';
 import { type Database, openDatabase } from '../../src/db/knex';
 import type { Services } from '../../src/graphql/context';
+import type { OperationReplay } from '../../src/graphql/replay';
 import type { Lifecycle } from '../../src/http/lifecycle';
 import type { RuleScheduler } from '../../src/modules/rules/rule.scheduler';
 import { createTestDatabase } from './db';
@@ -25,6 +26,8 @@ export interface TestApp {
   services: Services;
   lifecycle: Lifecycle;
   ruleScheduler: RuleScheduler;
+  /** graphql/replay.ts, when on: its `answered` count shows which requests it served. */
+  replay?: OperationReplay;
   db: Database;
   config: Config;
   token: (opts?: TokenOptions) => Promise<string>;
@@ -67,7 +70,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
   const config = loadConfig({ NODE_ENV: 'test', AUTH_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env });
   config.db = opts.dbVia ? opts.dbVia(tdb.config) : tdb.config;
   const db = opts.dbVia ? openDatabase(config.db, config.limits, SILENT_KNEX_LOG) : tdb.db;
-  const { app, services, lifecycle, ruleScheduler } = await buildApp({
+  const { app, services, lifecycle, ruleScheduler, replay } = await buildApp({
     config,
     db,
     logStream: opts.logStream,
@@ -88,6 +91,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
     services,
     lifecycle,
     ruleScheduler,
+    replay,
     db,
     config,
     token,
