@@ -3,10 +3,11 @@
  * primary-key read behind the same bearer token, verified per request (bench/baseline-server.ts). Targets (access log
  * on): REST `GET /segments/{id}` ≥ 0.75 of the baseline, GraphQL `segment(id)` ≥ 0.60.
  *
- * Method: each server is its own process pinned to one core (`taskset -c`: the baseline on
- * --baseline-cpu, ours on --ours-cpu, exchanged every other round unless --no-swap, since other
- * load rarely falls on both cores alike); the load generator (autocannon, in this process) drives
- * both AT THE SAME TIME, so whatever else the machine is doing falls on both alike. A round is
+ * Method (--mode shared, the default: issue 10's "both servers pinned to one core and driven at
+ * the same time so they share the same noise"): both servers are processes pinned to the same
+ * core (--ours-cpu), and the load generator (autocannon, in this process) runs pinned to the
+ * other (--load-cpu) and drives both AT THE SAME TIME, so whatever else the machine is doing
+ * falls on both alike, and the core they share goes to whichever needs it. A round is
  * `seconds` of baseline + REST together, then `seconds` of baseline + GraphQL together; each
  * ratio is ours / the baseline running beside it, and the figures are the medians over rounds.
  * The pass is made with the access log on (LOG_LEVEL=info, as shipped; stdout to /dev/null)
@@ -15,11 +16,15 @@
  * Results go to bench/RESULTS.md (with date, machine and method) unless --no-write.
  *
  * --mode alternate drives each server alone instead (both on --ours-cpu, baseline then ours each
- * round): on a 2-core machine the concurrent method also measures how each server suffers from
- * the other beside it, which weighs on the one with more code; alternate shows that part.
+ * round): sharing a core also measures how each server suffers from the other beside it (caches,
+ * switches), which weighs on the one with more code; alternate shows that part.
+ * --mode concurrent (this bench's method before 2026-12-02) pins each server to a core of its own
+ * (the baseline on --baseline-cpu, ours on --ours-cpu, exchanged every other round unless
+ * --no-swap) with the load generator and MariaDB free on both: whichever shares its core with
+ * them loses, so its rounds swing by 3x.
  *
- *   npm run bench [-- --seconds 8 --rounds 5 --connections 32 --log both|on|off --mode concurrent|alternate]
- *     [--baseline-cpu 0 --ours-cpu 1] [--server path/to/another/build/src/server.js] [--no-write]
+ *   npm run bench [-- --seconds 8 --rounds 5 --connections 32 --log both|on|off --mode shared|alternate|concurrent]
+ *     [--baseline-cpu 0 --ours-cpu 1 --load-cpu 0] [--server path/to/another/build/src/server.js] [--no-write]
  *   (BENCH_NODE_ARGS: extra node flags for our server, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof')
  *   (MYSQL_URL, default mysql://root@127.0.0.1:3306; a throwaway database is created and dropped)
  */
@@ -44,14 +49,16 @@ const { values } = parseArgs({
     log: { type: 'string', default: process.env.BENCH_LOG_LEVEL === 'silent' ? 'off' : 'both' },
     'baseline-cpu': { type: 'string', default: '0' },
     'ours-cpu': { type: 'string', default: String(Math.min(1, os.cpus().length - 1)) },
+    // shared: where this process (the load generator) runs, away from the servers' core.
+    'load-cpu': { type: 'string', default: '0' },
     server: { type: 'string', default: path.join(__dirname, '..', 'src', 'server.js') },
     'no-write': { type: 'boolean', default: false },
     // Exchange the two servers' cores every round (taskset -p): other load on the machine
     // rarely falls on both cores alike, and a fixed assignment turns that into a bias.
     'no-swap': { type: 'boolean', default: false },
-    // concurrent (the method the targets are set in) | alternate: each server driven alone on
-    // --ours-cpu, baseline then ours, every round; the ratio of the two adjacent runs.
-    mode: { type: 'string', default: 'concurrent' },
+    // shared (both servers on --ours-cpu, driven at once) | alternate: each server driven alone
+    // on --ours-cpu, baseline then ours, every round | concurrent: each on a core of its own.
+    mode: { type: 'string', default: 'shared' },
   },
 });
 const rounds = Number(values.rounds);
@@ -59,7 +66,8 @@ const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const passes = values.log === 'both' ? (['on', 'off'] as const) : values.log === 'off' ? (['off'] as const) : (['on'] as const);
 const alternate = values.mode === 'alternate';
-if (!alternate && values.mode !== 'concurrent') throw new Error('--mode is concurrent or alternate');
+const shared = values.mode === 'shared';
+if (!alternate && !shared && values.mode !== 'concurrent') throw new Error('--mode is shared, alternate or concurrent');
 const baselineCpu = values['baseline-cpu'];
 const oursCpu = values['ours-cpu'];
 const base = (process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306').replace(/\/$/, '');
@@ -201,6 +209,10 @@ async function main(): Promise<void> {
   const url = `${base}/${dbName}`;
   const db = openDatabase({ client: 'mysql', connection: url });
   const running: ChildProcess[] = [];
+  // Shared: the load generator keeps off the core the two servers share.
+  if (shared && process.platform === 'linux') {
+    execFileSync('taskset', ['-a', '-p', '-c', values['load-cpu'], String(process.pid)], { stdio: 'ignore' });
+  }
   try {
     const defaultServer = path.join(__dirname, '..', 'src', 'server.js');
     const ourEnv = (log: 'on' | 'off'): Record<string, string> => ({
@@ -275,9 +287,9 @@ async function main(): Promise<void> {
       for (const l of [bareLoad, restLoad, gqlLoad]) await load(l, 2);
       const pass: PassFigures = { log, rest: emptyPair(), graphql: emptyPair() };
       for (let round = 0; round < rounds; round++) {
-        // Alternate: both on the same core, never running at once.
-        const swapped = !alternate && !values['no-swap'] && round % 2 === 1;
-        pin(bare, swapped || alternate ? oursCpu : baselineCpu);
+        // Shared and alternate: both on the same core (alternate: never running at once).
+        const swapped = !alternate && !shared && !values['no-swap'] && round % 2 === 1;
+        pin(bare, swapped || alternate || shared ? oursCpu : baselineCpu);
         pin(ours, swapped ? baselineCpu : oursCpu);
         await pair(bare, bareLoad, ours, restLoad, pass.rest);
         await pair(bare, bareLoad, ours, gqlLoad, pass.graphql);
@@ -290,11 +302,13 @@ async function main(): Promise<void> {
       running.pop();
     }
 
-    const how = alternate
-      ? `Alternate mode: each server driven alone, both pinned to core ${oursCpu} (\`taskset\`), baseline then ours in every round, by autocannon from the bench process; `
-      : `Both servers each pinned to one core (baseline \`taskset -c ${baselineCpu}\`, ours \`taskset -c ${oursCpu}\`` +
-        `${values['no-swap'] ? '' : ', the two exchanged every other round'}), ` +
-        `driven concurrently by autocannon from the bench process; `;
+    const how = shared
+      ? `Shared mode: both servers pinned to core ${oursCpu} (\`taskset\`), driven concurrently by autocannon from the bench process, pinned to core ${values['load-cpu']}; `
+      : alternate
+        ? `Alternate mode: each server driven alone, both pinned to core ${oursCpu} (\`taskset\`), baseline then ours in every round, by autocannon from the bench process; `
+        : `Both servers each pinned to one core (baseline \`taskset -c ${baselineCpu}\`, ours \`taskset -c ${oursCpu}\`` +
+          `${values['no-swap'] ? '' : ', the two exchanged every other round'}), ` +
+          `driven concurrently by autocannon from the bench process; `;
     const method =
       how +
       `${rounds} rounds × ${seconds} s per read, ` +
