@@ -175,7 +175,8 @@ function machine(mariadb: string): string[] {
   const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
   let nproc = String(os.availableParallelism());
   try {
-    nproc = execFileSync('nproc').toString().trim();
+    // --all: the shared mode pins this process to one core, and plain nproc counts only those.
+    nproc = execFileSync('nproc', ['--all']).toString().trim();
   } catch {
     // nproc missing: Node's count.
   }
