@@ -74,7 +74,9 @@ export interface Config {
   graphqlSandbox: boolean;
   /**
    * GRAPHQL_REPLAY: repeats of queries Apollo has served are answered without its per-request
-   * pipeline (graphql/replay.ts). On by default; off, every request takes Apollo's whole path.
+   * pipeline (graphql/replay.ts). On by default, except with APOLLO_KEY set (Apollo then reports
+   * usage per request, which a replayed request would skip); off, every request takes Apollo's
+   * whole path.
    */
   graphqlReplay: boolean;
   /** Lets `extensions.stacktrace` and internal messages through. Never on by default. */
@@ -153,7 +155,7 @@ export function loadConfig(env: Env = process.env): Config {
     activeRequiresValidity: bool(env, 'ACTIVE_REQUIRES_VALIDITY', false),
     introspection: bool(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
     graphqlSandbox: bool(env, 'GRAPHQL_SANDBOX', nodeEnv !== 'production'),
-    graphqlReplay: bool(env, 'GRAPHQL_REPLAY', true),
+    graphqlReplay: bool(env, 'GRAPHQL_REPLAY', !env.APOLLO_KEY),
     debugErrors: bool(env, 'DEBUG_ERRORS', false),
     seedDemo: bool(env, 'SEED_DEMO', nodeEnv === 'development'),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),

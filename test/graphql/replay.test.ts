@@ -272,3 +272,19 @@ describe('what the replay hands to Apollo', () => {
     expect(r.byReplay).toBe(3);
   });
 });
+
+describe('the setting', () => {
+  const base = { NODE_ENV: 'test', AUTH_JWT_SECRET: TEST_SECRET };
+  it('is on by default, off with GRAPHQL_REPLAY=false, and off with APOLLO_KEY unless asked for', () => {
+    expect(loadConfig(base).graphqlReplay).toBe(true);
+    expect(loadConfig({ ...base, GRAPHQL_REPLAY: 'false' }).graphqlReplay).toBe(false);
+    // Apollo reports usage per request it runs: a replayed request would go unreported.
+    expect(loadConfig({ ...base, APOLLO_KEY: 'service:graph:key' }).graphqlReplay).toBe(false);
+    expect(loadConfig({ ...base, APOLLO_KEY: 'service:graph:key', GRAPHQL_REPLAY: 'true' }).graphqlReplay).toBe(true);
+  });
+
+  it('an app built with GRAPHQL_REPLAY=false has none; the default one has', () => {
+    expect(other.replay).toBeUndefined();
+    expect(t.replay).toBeDefined();
+  });
+});
