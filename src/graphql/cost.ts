@@ -150,8 +150,9 @@ export function costDependsOnVariables(document: DocumentNode): boolean {
  * (a page size may be one), hence `didResolveOperation` rather than a validation rule.
  *
  * The analysis costs 40–70 µs; a cost no variable can change is kept with the document.
- * Apollo's store hands a repeated query the same DocumentNode, so the WeakMap is bounded by
- * that store.
+ * Apollo's store hands a repeated query the same DocumentNode, and the compiled operations
+ * (graphql/jit.ts) keep that same node for the replay, so the WeakMap is bounded by those two
+ * bounded caches.
  */
 export function costLimit(schema: GraphQLSchema, maxRows: number, setting: string): (request: OperationRequest) => void {
   const estimator = rowEstimator(schema);
