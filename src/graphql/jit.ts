@@ -190,7 +190,9 @@ export class CompiledOperations {
     const key = keyOf(source, rc.request.operationName);
     let run = this.cache.get(key)?.run;
     if (!run) {
-      const compiled = compileOperation(this.schema, document, operationName);
+      // The name the request gave, not the one Apollo resolved (null when the document has no
+      // operation of that name: graphql-jit would then pick the document's only operation).
+      const compiled = compileOperation(this.schema, document, rc.request.operationName);
       // A document that does not compile (no such operation) is answered, not kept.
       if (typeof compiled !== 'function') return compiled;
       if (!operation) return compiled(rc.context, variables);

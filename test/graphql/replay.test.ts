@@ -156,6 +156,11 @@ describe('answers identical to Apollo, byte for byte', () => {
     const unknown = await same({ query, operationName: 'Third' });
     expect(unknown.status).toBe(400);
     expect(unknown.byReplay).toBe(0);
+    // A document of one operation, and a name it does not have: Apollo's 400, not the operation.
+    const single = await same({ query: SEGMENT, variables: { id: 'seg-a' }, operationName: 'Nope' });
+    expect(single.status).toBe(400);
+    expect(JSON.parse(single.body).errors[0].message).toMatch(/Nope/);
+    expect(single.byReplay).toBe(0);
   });
 
   it('nested pages and counts', async () => {
