@@ -18,13 +18,18 @@
  * --mode alternate drives each server alone instead (both on --ours-cpu, baseline then ours each
  * round): sharing a core also measures how each server suffers from the other beside it (caches,
  * switches), which weighs on the one with more code; alternate shows that part.
+ * --calibrate (shared mode) also runs each server beside a second copy of itself, on the same
+ * core and in the same way, after the access-log-on pass: the baseline beside a baseline, ours
+ * beside ours (REST, then GraphQL). Each side should get half the core (a ratio near 1.00, which
+ * checks the method), and each server's CPU per request there, against its figure in alternate
+ * mode, shows what sharing a core costs it whatever runs beside it.
  * --mode concurrent (this bench's method before 2026-12-02) pins each server to a core of its own
  * (the baseline on --baseline-cpu, ours on --ours-cpu, exchanged every other round unless
  * --no-swap) with the load generator and MariaDB free on both: whichever shares its core with
  * them loses, so its rounds swing by 3x.
  *
  *   npm run bench [-- --seconds 8 --rounds 5 --connections 32 --log both|on|off --mode shared|alternate|concurrent]
- *     [--baseline-cpu 0 --ours-cpu 1 --load-cpu 0] [--server path/to/another/build/src/server.js] [--no-write]
+ *     [--calibrate] [--baseline-cpu 0 --ours-cpu 1 --load-cpu 0] [--server path/to/another/build/src/server.js] [--no-write]
  *   (BENCH_NODE_ARGS: extra node flags for our server, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof')
  *   (MYSQL_URL, default mysql://root@127.0.0.1:3306; a throwaway database is created and dropped)
  */
@@ -53,6 +58,8 @@ const { values } = parseArgs({
     'load-cpu': { type: 'string', default: '0' },
     server: { type: 'string', default: path.join(__dirname, '..', 'src', 'server.js') },
     'no-write': { type: 'boolean', default: false },
+    // shared: also each server beside a copy of itself (see the header).
+    calibrate: { type: 'boolean', default: false },
     // Exchange the two servers' cores every round (taskset -p): other load on the machine
     // rarely falls on both cores alike, and a fixed assignment turns that into a bias.
     'no-swap': { type: 'boolean', default: false },
@@ -68,6 +75,7 @@ const passes = values.log === 'both' ? (['on', 'off'] as const) : values.log ===
 const alternate = values.mode === 'alternate';
 const shared = values.mode === 'shared';
 if (!alternate && !shared && values.mode !== 'concurrent') throw new Error('--mode is shared, alternate or concurrent');
+if (values.calibrate && !shared) throw new Error('--calibrate goes with --mode shared');
 const baselineCpu = values['baseline-cpu'];
 const oursCpu = values['ours-cpu'];
 const base = (process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306').replace(/\/$/, '');
@@ -201,6 +209,26 @@ function report(pass: PassFigures): string[] {
   return lines;
 }
 
+interface Calibration {
+  baseline: PairFigures;
+  rest: PairFigures;
+  graphql: PairFigures;
+}
+
+/** Each server beside a copy of itself: the ratio second / first, and the CPU per request of each. */
+function calibrationReport(c: Calibration): string[] {
+  const row = (name: string, p: PairFigures) =>
+    `| ${name} | **${median(p.ratio).toFixed(2)}** (rounds ${fmt(p.ratio, 2)}) | ${median(p.baseline).toFixed(0)} / ${median(p.ours).toFixed(0)} | ` +
+    `${median(p.baselineCpu).toFixed(0)} / ${median(p.oursCpu).toFixed(0)} |`;
+  return [
+    '| beside a copy of itself (access log on) | second / first (median) | req/s first / second | CPU µs/req first / second |',
+    '| --- | --- | --- | --- |',
+    row('baseline `GET /segments/{id}`', c.baseline),
+    row('ours REST `GET /segments/{id}`', c.rest),
+    row('ours GraphQL `segment(id)`', c.graphql),
+  ];
+}
+
 async function main(): Promise<void> {
   const admin = knexFactory({ client: 'mysql2', connection: { uri: base } as never });
   await admin.raw(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
@@ -266,6 +294,38 @@ async function main(): Promise<void> {
       }),
     };
 
+    const withPort = (l: Load, from: number, to: number): Load => ({ ...l, url: l.url.replace(`:${from}/`, `:${to}/`) });
+    /** --calibrate: the baseline beside a second baseline, ours beside a second of ours, on the same core. */
+    const calibrate = async (ours: ChildProcess): Promise<Calibration> => {
+      const bare2 = await startServer(
+        path.join(__dirname, 'baseline-server.js'),
+        oursCpu,
+        { MYSQL_DB_URL: url, AUTH_JWT_SECRET: SECRET },
+        baselinePort + 2,
+      );
+      running.push(bare2);
+      const ours2 = await startServer(values.server, oursCpu, ourEnv('on'), ourPort + 2, SERVER_NODE_ARGS);
+      running.push(ours2);
+      const bareLoad2 = withPort(bareLoad, baselinePort, baselinePort + 2);
+      const restLoad2 = withPort(restLoad, ourPort, ourPort + 2);
+      const gqlLoad2 = withPort(gqlLoad, ourPort, ourPort + 2);
+      for (const l of [bareLoad2, restLoad2, gqlLoad2]) await load(l, 2);
+      const c: Calibration = { baseline: emptyPair(), rest: emptyPair(), graphql: emptyPair() };
+      for (let round = 0; round < rounds; round++) {
+        await pair(bare, bareLoad, bare2, bareLoad2, c.baseline);
+        await pair(ours, restLoad, ours2, restLoad2, c.rest);
+        await pair(ours, gqlLoad, ours2, gqlLoad2, c.graphql);
+        console.error(
+          `calibration round ${round + 1}/${rounds}: baseline ${c.baseline.ratio[round].toFixed(2)}, ` +
+            `REST ${c.rest.ratio[round].toFixed(2)}, GraphQL ${c.graphql.ratio[round].toFixed(2)}`,
+        );
+      }
+      await stop(ours2);
+      await stop(bare2);
+      running.splice(running.indexOf(bare2), 2);
+      return c;
+    };
+
     const bare = await startServer(
       path.join(__dirname, 'baseline-server.js'),
       baselineCpu,
@@ -274,6 +334,7 @@ async function main(): Promise<void> {
     );
     running.push(bare);
     const results: PassFigures[] = [];
+    let calibration: Calibration | undefined;
     for (const log of passes) {
       const ours = await startServer(
         values.server,
@@ -299,6 +360,7 @@ async function main(): Promise<void> {
         );
       }
       results.push(pass);
+      if (values.calibrate && log === 'on') calibration = await calibrate(ours);
       await stop(ours);
       running.pop();
     }
@@ -322,7 +384,23 @@ async function main(): Promise<void> {
       ...results.flatMap(report),
     ];
     const build = values.server === defaultServer ? '' : ` — ours = ${values.server}`;
-    const out = [`${new Date().toISOString()} — ${machine(mariadb).join(', ')}${build}`, '', method, '', ...table];
+    const calibrationLines = calibration
+      ? [
+          '',
+          `Calibration (--calibrate): after the access-log-on pass, each server beside a second copy of itself on core ${oursCpu}, driven the same way; ` +
+            'the ratio is second / first in the same round.',
+          '',
+          ...calibrationReport(calibration),
+        ]
+      : [];
+    const out = [
+      `${new Date().toISOString()} — ${machine(mariadb).join(', ')}${build}`,
+      '',
+      method,
+      '',
+      ...table,
+      ...calibrationLines,
+    ];
     console.log(out.join('\n'));
     if (!values['no-write']) {
       const file = path.join(__dirname, '..', '..', 'bench', 'RESULTS.md');
