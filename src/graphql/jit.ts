@@ -195,6 +195,10 @@ export class CompiledOperations {
       const compiled = compileOperation(this.schema, document, rc.request.operationName);
       // A document that does not compile (no such operation) is answered, not kept.
       if (typeof compiled !== 'function') return compiled;
+      // Not expected: graphql-jit compiled the operation the request named (or the document's
+      // only one), which Apollo resolves too. Should the two ever disagree, the request is still
+      // answered, but nothing is kept: a cache entry must carry the operation Apollo accepted
+      // (the replay checks the request against it).
       if (!operation) return compiled(rc.context, variables);
       run = compiled;
       const fields = selectedFields(document, operation, this.fieldCap);
